@@ -1,0 +1,149 @@
+//! Side bitmaps: one bit per granule of a heap, kept apart from the objects.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use crate::region::VirtualRegion;
+use crate::ConfigError;
+
+/// A bitmap of `len` bits in reserved memory (pages are committed as bits are first set).
+///
+/// Bits are atomic words, so a concurrent marker may set them with [`SideBitmap::fetch_set`]
+/// while other threads read them. Single-threaded users use the plain forms, which compile to
+/// ordinary loads and stores.
+#[derive(Debug)]
+pub struct SideBitmap {
+    memory: VirtualRegion,
+    len: usize,
+}
+
+impl SideBitmap {
+    /// A bitmap of `len` zero bits.
+    pub fn new(len: usize) -> Result<Self, ConfigError> {
+        let words = len.div_ceil(64);
+        Ok(SideBitmap {
+            memory: VirtualRegion::reserve(words * 8)?,
+            len,
+        })
+    }
+
+    /// The number of bits.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the bitmap has no bits.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Word `w` (bits `64w .. 64w + 64`).
+    #[inline]
+    pub fn word(&self, w: usize) -> &AtomicU64 {
+        assert!(w < self.len.div_ceil(64), "bitmap word {w} out of range");
+        // SAFETY: `w` is in range (checked above), the memory is reserved for `len` bits,
+        // zero-initialised, 8-aligned (page-aligned base), and only ever accessed atomically.
+        unsafe { &*self.memory.base().cast::<AtomicU64>().add(w) }
+    }
+
+    /// Bit `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> bool {
+        self.word(i / 64).load(Relaxed) & (1 << (i % 64)) != 0
+    }
+
+    /// Sets bit `i` (not atomic with respect to other writers of the same word).
+    #[inline]
+    pub fn set(&self, i: usize) {
+        let w = self.word(i / 64);
+        w.store(w.load(Relaxed) | (1 << (i % 64)), Relaxed);
+    }
+
+    /// Clears bit `i` (not atomic with respect to other writers of the same word).
+    #[inline]
+    pub fn clear(&self, i: usize) {
+        let w = self.word(i / 64);
+        w.store(w.load(Relaxed) & !(1 << (i % 64)), Relaxed);
+    }
+
+    /// Sets bit `i`; returns whether it was already set (not atomic: single-threaded marking).
+    #[inline]
+    pub fn test_and_set(&self, i: usize) -> bool {
+        let w = self.word(i / 64);
+        let old = w.load(Relaxed);
+        let bit = 1 << (i % 64);
+        if old & bit != 0 {
+            return true;
+        }
+        w.store(old | bit, Relaxed);
+        false
+    }
+
+    /// Atomically sets bit `i`; returns whether it was already set (parallel marking).
+    #[inline]
+    pub fn fetch_set(&self, i: usize) -> bool {
+        let bit = 1 << (i % 64);
+        self.word(i / 64).fetch_or(bit, Relaxed) & bit != 0
+    }
+
+    /// Clears bits `start..end`; both must be multiples of 64.
+    pub fn clear_range(&self, start: usize, end: usize) {
+        assert!(
+            start % 64 == 0 && end % 64 == 0,
+            "clear_range needs word-aligned bounds"
+        );
+        for w in start / 64..end / 64 {
+            self.word(w).store(0, Relaxed);
+        }
+    }
+
+    /// Counts the set bits in `start..end`; both must be multiples of 64.
+    pub fn count_range(&self, start: usize, end: usize) -> usize {
+        assert!(
+            start % 64 == 0 && end % 64 == 0,
+            "count_range needs word-aligned bounds"
+        );
+        (start / 64..end / 64)
+            .map(|w| self.word(w).load(Relaxed).count_ones() as usize)
+            .sum()
+    }
+
+    /// Calls `f` with the index of every set bit in `start..end` (multiples of 64), in order.
+    pub fn for_each_set(&self, start: usize, end: usize, mut f: impl FnMut(usize)) {
+        assert!(
+            start % 64 == 0 && end % 64 == 0,
+            "for_each_set needs word-aligned bounds"
+        );
+        for w in start / 64..end / 64 {
+            let mut bits = self.word(w).load(Relaxed);
+            while bits != 0 {
+                f(w * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_clear_iterate() {
+        let b = SideBitmap::new(1 << 20).unwrap();
+        assert!(!b.test_and_set(5));
+        assert!(b.test_and_set(5));
+        assert!(!b.fetch_set(130));
+        assert!(b.fetch_set(130));
+        b.set(64);
+        assert!(b.get(64));
+        b.clear(64);
+        assert!(!b.get(64));
+        let mut seen = vec![];
+        b.for_each_set(0, 256, |i| seen.push(i));
+        assert_eq!(seen, vec![5, 130]);
+        assert_eq!(b.count_range(0, 192), 2);
+        b.clear_range(0, 192);
+        assert_eq!(b.count_range(0, 1 << 20), 0);
+    }
+}

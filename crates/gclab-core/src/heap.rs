@@ -1,0 +1,204 @@
+//! The one trait every backend implements.
+
+use crate::{
+    AllocError, CollectionKind, ConfigError, HeapConfig, ObjRef, ObjectMemory, RefError, Root,
+    Stats, Tag, VerifyError,
+};
+
+/// A garbage-collected heap of objects, each with a [`Tag`], `N` reference slots and `M` bytes
+/// of plain data, `N` and `M` chosen at allocation.
+///
+/// Every reference write goes through [`Heap::store`], so a backend can run its write barrier
+/// or adjust reference counts; there is no other way to write a reference. Every reference
+/// read goes through [`Heap::load`].
+///
+/// Roots are the root stack (`push_root`, `pop_root`, `set_root`, …) and RAII handles from
+/// [`Heap::root`]. A reference in a Rust local is not a root: any allocation may collect, so
+/// keep references that must survive one on the root stack or in a [`Root`].
+///
+/// Every method that takes an [`ObjRef`] validates it, and panics with a message naming the
+/// mistake (stale, foreign, index out of bounds); the `try_` forms return the [`RefError`].
+///
+/// ```
+/// use gclab_core::{Heap, Tag};
+/// fn make_pair<H: Heap>(heap: &mut H) -> gclab_core::ObjRef {
+///     let first = heap.allocate(Tag(1), 0, 8).unwrap();
+///     heap.data_mut(first).copy_from_slice(&42u64.to_le_bytes());
+///     heap.push_root(Some(first)); // `first` must survive the next allocation
+///     let pair = heap.allocate(Tag(2), 2, 0).unwrap();
+///     let first = heap.pop_root();
+///     heap.store(pair, 0, first);
+///     pair
+/// }
+/// ```
+pub trait Heap: Sized {
+    /// The backend's name, as the command line spells it (`"marksweep"`).
+    const NAME: &'static str;
+
+    /// Makes a heap; `Err` names the configuration field at fault.
+    fn with_config(config: HeapConfig) -> Result<Self, ConfigError>;
+
+    /// Makes a heap with the default configuration.
+    fn new() -> Self {
+        Self::with_config(HeapConfig::default()).expect("the default configuration is valid")
+    }
+
+    /// Allocates an object with `slots` null reference slots and `bytes` zeroed data bytes.
+    /// May collect first: references not rooted may be invalid afterwards.
+    fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError>;
+
+    /// The heap's memory: objects, validated access, the valid-object bitmap.
+    fn memory(&self) -> &ObjectMemory;
+
+    /// Checks that `obj` is a live object of this heap.
+    #[inline]
+    fn try_check(&self, obj: ObjRef) -> Result<(), RefError> {
+        self.memory().resolve(obj).map(|_| ())
+    }
+
+    /// Reads slot `index` of `obj`.
+    #[inline]
+    fn try_load(&self, obj: ObjRef, index: usize) -> Result<Option<ObjRef>, RefError> {
+        self.memory().load(obj, index)
+    }
+
+    /// Writes slot `index` of `obj`, running the backend's write barrier.
+    fn try_store(
+        &mut self,
+        obj: ObjRef,
+        index: usize,
+        value: Option<ObjRef>,
+    ) -> Result<(), RefError>;
+
+    /// The object's tag.
+    #[inline]
+    fn try_tag(&self, obj: ObjRef) -> Result<Tag, RefError> {
+        Ok(self.memory().resolve(obj)?.tag())
+    }
+
+    /// The object's slot count.
+    #[inline]
+    fn try_slot_count(&self, obj: ObjRef) -> Result<usize, RefError> {
+        Ok(self.memory().resolve(obj)?.slot_count())
+    }
+
+    /// The object's data bytes.
+    #[inline]
+    fn try_data(&self, obj: ObjRef) -> Result<&[u8], RefError> {
+        self.memory().data(obj)
+    }
+
+    /// The object's data bytes, writable.
+    fn try_data_mut(&mut self, obj: ObjRef) -> Result<&mut [u8], RefError>;
+
+    /// Reads slot `index` of `obj`. Panics, naming the mistake, on a bad reference or index.
+    #[track_caller]
+    #[inline]
+    fn load(&self, obj: ObjRef, index: usize) -> Option<ObjRef> {
+        self.try_load(obj, index).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Writes slot `index` of `obj`. Panics, naming the mistake, on a bad reference or index.
+    #[track_caller]
+    #[inline]
+    fn store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) {
+        self.try_store(obj, index, value)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The object's tag. Panics on a bad reference.
+    #[track_caller]
+    fn tag(&self, obj: ObjRef) -> Tag {
+        self.try_tag(obj).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The object's slot count. Panics on a bad reference.
+    #[track_caller]
+    fn slot_count(&self, obj: ObjRef) -> usize {
+        self.try_slot_count(obj).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The object's data length in bytes. Panics on a bad reference.
+    #[track_caller]
+    fn data_len(&self, obj: ObjRef) -> usize {
+        self.data(obj).len()
+    }
+
+    /// The object's data bytes. Panics on a bad reference.
+    #[track_caller]
+    fn data(&self, obj: ObjRef) -> &[u8] {
+        self.try_data(obj).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The object's data bytes, writable. Panics on a bad reference.
+    #[track_caller]
+    fn data_mut(&mut self, obj: ObjRef) -> &mut [u8] {
+        self.try_data_mut(obj).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Pushes an entry on the root stack. Panics on a bad reference.
+    fn try_push_root(&mut self, obj: Option<ObjRef>) -> Result<(), RefError>;
+
+    /// Pops the top of the root stack; `Err` when it is empty.
+    fn try_pop_root(&mut self) -> Result<Option<ObjRef>, RefError>;
+
+    /// Overwrites root-stack entry `index` (0 is the bottom).
+    fn try_set_root(&mut self, index: usize, obj: Option<ObjRef>) -> Result<(), RefError>;
+
+    /// Reads root-stack entry `index` (0 is the bottom).
+    fn try_root_at(&self, index: usize) -> Result<Option<ObjRef>, RefError>;
+
+    /// The root stack's depth.
+    fn root_depth(&self) -> usize;
+
+    /// Pops entries until the root stack's depth is `depth`.
+    fn truncate_roots(&mut self, depth: usize);
+
+    /// Pushes an entry on the root stack. Panics, naming the mistake, on a bad reference.
+    #[track_caller]
+    #[inline]
+    fn push_root(&mut self, obj: Option<ObjRef>) {
+        self.try_push_root(obj).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Pops the top of the root stack. Panics on an empty stack.
+    #[track_caller]
+    #[inline]
+    fn pop_root(&mut self) -> Option<ObjRef> {
+        self.try_pop_root()
+            .unwrap_or_else(|_| panic!("root stack underflow: pop from an empty root stack"))
+    }
+
+    /// Overwrites root-stack entry `index`. Panics on a bad reference or index.
+    #[track_caller]
+    #[inline]
+    fn set_root(&mut self, index: usize, obj: Option<ObjRef>) {
+        self.try_set_root(index, obj)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Reads root-stack entry `index`. Panics on a bad index.
+    #[track_caller]
+    #[inline]
+    fn root_at(&self, index: usize) -> Option<ObjRef> {
+        self.try_root_at(index).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Roots `obj` until the returned handle is dropped. Panics on a bad reference.
+    fn root(&mut self, obj: ObjRef) -> Root;
+
+    /// Runs a collection of `kind` now. Backends without generations run a full one for
+    /// [`CollectionKind::Minor`].
+    fn collect(&mut self, kind: CollectionKind);
+
+    /// Statistics so far.
+    fn stats(&self) -> &Stats;
+
+    /// Objects allocated and not yet freed. Right after a full collection this is exactly the
+    /// number of objects reachable from the roots.
+    fn live_objects(&self) -> usize;
+
+    /// Checks the backend's internal invariants (free lists, bitmaps, counts, slot contents).
+    /// Linear in the heap: cheap enough to call after every step of a small test.
+    fn verify(&self) -> Result<(), VerifyError>;
+}

@@ -1,0 +1,32 @@
+//! The shared ground of every gclab collector: the object model, the [`Heap`] trait, roots,
+//! errors and statistics.
+//!
+//! An object is what a language runtime allocates: a [`Tag`] (its type, as the user numbers
+//! types), `N` reference slots and `M` bytes of plain data, `N` and `M` chosen per object. A
+//! reference is an [`ObjRef`], a `Copy` handle of 8 bytes, validated by the heap on every use.
+//!
+//! Backends (`gclab-marksweep` and the others) implement [`Heap`]; code written against the
+//! trait runs on any of them, monomorphised. See `docs/architecture.md` for why the model is
+//! what it is.
+
+mod bitmap;
+mod config;
+mod error;
+mod heap;
+mod memory;
+mod object;
+mod objref;
+mod region;
+mod roots;
+mod stats;
+
+pub use bitmap::SideBitmap;
+pub use config::{HeapConfig, Trigger, MAX_HEAP_LIMIT, MIN_HEAP_LIMIT};
+pub use error::{AllocError, ConfigError, RefError, VerifyError};
+pub use heap::Heap;
+pub use memory::{ObjectMemory, CARVE_ALIGN, MAX_RESERVE};
+pub use object::{object_size, Object, Slot, GRANULE, HEADER_BYTES};
+pub use objref::{ObjRef, Tag};
+pub use region::{VirtualRegion, PAGE_SIZE};
+pub use roots::{Root, RootStack, RootTable, Roots};
+pub use stats::{CollectionKind, Pause, PauseTimer, Stats};

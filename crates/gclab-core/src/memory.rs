@@ -1,0 +1,289 @@
+//! One heap's memory: a reserved region, the valid-object bitmap, and validated access.
+
+use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
+
+use crate::bitmap::SideBitmap;
+use crate::object::{Object, Slot, GRANULE};
+use crate::region::VirtualRegion;
+use crate::{ConfigError, ObjRef, RefError, Tag};
+
+/// The most address space one heap may reserve: 2^32 granules of 16 bytes.
+pub const MAX_RESERVE: usize = (1usize << 32) * GRANULE;
+
+/// Alignment of the ranges handed to spaces by [`ObjectMemory::carve`].
+pub const CARVE_ALIGN: usize = 1 << 20;
+
+static NEXT_HEAP_ID: AtomicU16 = AtomicU16::new(1);
+
+/// The memory of one heap: every space of the heap lives in one reserved region, and a side
+/// bitmap (the *valid-object bitmap*, MMTk's "VO bits") has a bit set exactly at the granules
+/// where an initialised object starts.
+///
+/// That bitmap is what makes the safe API safe: [`ObjectMemory::resolve`] accepts a reference
+/// only if it was made by this heap, lies inside the region and lands on a set bit, so a
+/// header read through it is always a real header. Under the `checked` feature it also
+/// compares the reference's sequence number with the header's, which catches a reference to
+/// a freed cell that was reused by a new object.
+#[derive(Debug)]
+pub struct ObjectMemory {
+    region: VirtualRegion,
+    valid: SideBitmap,
+    heap_id: u16,
+    next_seq: u16,
+    carved: usize,
+}
+
+impl ObjectMemory {
+    /// Reserves `bytes` of address space (at most [`MAX_RESERVE`]) for a new heap.
+    pub fn new(bytes: usize) -> Result<Self, ConfigError> {
+        if bytes > MAX_RESERVE {
+            return Err(ConfigError {
+                field: "heap_limit",
+                reason: format!("needs {bytes} bytes of address space; a heap may reserve at most {MAX_RESERVE}"),
+            });
+        }
+        let region = VirtualRegion::reserve(bytes)?;
+        let valid = SideBitmap::new(region.len() / GRANULE)?;
+        let heap_id = loop {
+            let id = NEXT_HEAP_ID.fetch_add(1, Relaxed);
+            if id != 0 {
+                break id;
+            }
+        };
+        Ok(ObjectMemory {
+            region,
+            valid,
+            heap_id,
+            next_seq: 0,
+            carved: 0,
+        })
+    }
+
+    /// Hands a space the next `bytes` of the region (aligned to [`CARVE_ALIGN`]); returns
+    /// the range's offset. Panics if the region is too small: reservations are sized by the
+    /// plan that carves them, so that is a bug of the plan.
+    pub fn carve(&mut self, bytes: usize) -> usize {
+        let start = self.carved.next_multiple_of(CARVE_ALIGN);
+        let end = start + bytes.next_multiple_of(CARVE_ALIGN);
+        assert!(
+            end <= self.region.len(),
+            "plan carved {end} bytes from a region of {}",
+            self.region.len()
+        );
+        self.carved = end;
+        start
+    }
+
+    /// The reserved region.
+    #[inline]
+    pub fn region(&self) -> &VirtualRegion {
+        &self.region
+    }
+
+    /// This heap's id, carried by every reference it makes.
+    #[inline]
+    pub fn heap_id(&self) -> u16 {
+        self.heap_id
+    }
+
+    /// The valid-object bitmap, indexed by granule.
+    #[inline]
+    pub fn valid_bits(&self) -> &SideBitmap {
+        &self.valid
+    }
+
+    /// The address of `granule`.
+    #[inline]
+    pub fn addr_of(&self, granule: usize) -> *mut u8 {
+        debug_assert!(granule * GRANULE < self.region.len());
+        // SAFETY: callers pass granules inside the region (checked in debug builds); the
+        // pointer is only dereferenced by code that knows an object lives there.
+        unsafe { self.region.base().add(granule * GRANULE) }
+    }
+
+    /// The granule of `addr`, an address inside the region.
+    #[inline]
+    pub fn granule_of(&self, addr: *const u8) -> usize {
+        (addr as usize - self.region.base() as usize) / GRANULE
+    }
+
+    /// Whether an object starts at `granule`.
+    #[inline]
+    pub fn is_object(&self, granule: usize) -> bool {
+        granule < self.valid.len() && self.valid.get(granule)
+    }
+
+    /// Validates `obj` and returns a view of it; the error names the mistake.
+    #[inline]
+    pub fn resolve(&self, obj: ObjRef) -> Result<Object<'_>, RefError> {
+        if obj.heap_id() != self.heap_id {
+            return Err(RefError::Foreign {
+                obj,
+                heap_id: self.heap_id,
+            });
+        }
+        let granule = obj.granule() as usize;
+        if !self.is_object(granule) {
+            return Err(RefError::Stale { obj });
+        }
+        // SAFETY: the valid bit is set, so an initialised object starts here, and it stays
+        // allocated while `self` is borrowed (freeing needs the collector, which needs `&mut`
+        // access to the heap that owns this memory).
+        let object = unsafe { self.object(granule) };
+        #[cfg(feature = "checked")]
+        if object.seq() != obj.seq() {
+            return Err(RefError::Reused {
+                obj,
+                found_seq: object.seq(),
+            });
+        }
+        Ok(object)
+    }
+
+    /// Validates an optional reference (null is always valid).
+    #[inline]
+    pub fn check_value(&self, value: Option<ObjRef>) -> Result<(), RefError> {
+        match value {
+            Some(obj) => self.resolve(obj).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// The object at `granule`, unvalidated.
+    ///
+    /// # Safety
+    /// An initialised object must start at `granule` and stay allocated for the borrow.
+    #[inline]
+    pub unsafe fn object(&self, granule: usize) -> Object<'_> {
+        // SAFETY: forwarded to the caller.
+        unsafe { Object::from_addr(self.addr_of(granule)) }
+    }
+
+    /// Validates `obj` and `index`, returning the slot.
+    #[inline]
+    pub fn slot(&self, obj: ObjRef, index: usize) -> Result<Slot<'_>, RefError> {
+        let object = self.resolve(obj)?;
+        object.slot(index).ok_or(RefError::SlotOutOfBounds {
+            obj,
+            index,
+            slots: object.slot_count(),
+        })
+    }
+
+    /// Reads slot `index` of `obj`.
+    #[inline]
+    pub fn load(&self, obj: ObjRef, index: usize) -> Result<Option<ObjRef>, RefError> {
+        Ok(self.slot(obj, index)?.get())
+    }
+
+    /// The data bytes of `obj`.
+    #[inline]
+    pub fn data(&self, obj: ObjRef) -> Result<&[u8], RefError> {
+        Ok(self.resolve(obj)?.data())
+    }
+
+    /// The data bytes of `obj`, writable.
+    #[inline]
+    pub fn data_mut(&mut self, obj: ObjRef) -> Result<&mut [u8], RefError> {
+        let object = self.resolve(obj)?;
+        let (ptr, len) = (object.data_ptr(), object.data_len());
+        // SAFETY: the data bytes belong to a live object; `&mut self` guarantees no other
+        // borrow of any object's data exists, and slots (the only part others may touch
+        // concurrently) are disjoint from data.
+        Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+    }
+
+    /// Makes an object at `granule`: writes its header, zeroes its body unless `fresh` says the
+    /// memory is already zero, sets its valid bit, and returns its reference.
+    ///
+    /// # Safety
+    /// The object's bytes (`object_size(slots, bytes)` from `granule`) must lie in the region,
+    /// belong to the calling space, and hold no live object.
+    #[inline]
+    pub unsafe fn init_object(
+        &mut self,
+        granule: usize,
+        tag: Tag,
+        slots: u32,
+        bytes: u32,
+        fresh: bool,
+    ) -> ObjRef {
+        let seq = self.next_seq;
+        self.next_seq = seq.wrapping_add(1);
+        // SAFETY: forwarded to the caller; granules are 16-aligned from a page-aligned base.
+        unsafe { Object::init(self.addr_of(granule), tag, seq, slots, bytes, !fresh) };
+        self.valid.set(granule);
+        ObjRef::new(self.heap_id, seq, granule as u32)
+    }
+
+    /// Marks the object at `granule` freed: references to it are rejected from now on.
+    ///
+    /// # Safety
+    /// An object must start at `granule`, and no reference to it may remain in any slot or
+    /// root (or the heap would trace freed memory).
+    #[inline]
+    pub unsafe fn free_object(&self, granule: usize) {
+        debug_assert!(self.valid.get(granule), "double free at granule {granule}");
+        self.valid.clear(granule);
+    }
+
+    /// Returns `offset..offset + len` of the region to the system (page-aligned).
+    pub fn decommit(&self, offset: usize, len: usize) {
+        self.region.decommit(offset, len);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory() -> ObjectMemory {
+        let mut m = ObjectMemory::new(4 << 20).unwrap();
+        m.carve(4 << 20);
+        m
+    }
+
+    #[test]
+    fn resolve_accepts_live_rejects_others() {
+        let mut m = memory();
+        // SAFETY: granule 4 is inside the carved space and unused.
+        let a = unsafe { m.init_object(4, Tag(1), 2, 3, true) };
+        assert_eq!(m.resolve(a).unwrap().slot_count(), 2);
+        assert_eq!(m.load(a, 1), Ok(None));
+        assert!(matches!(
+            m.load(a, 2),
+            Err(RefError::SlotOutOfBounds {
+                index: 2,
+                slots: 2,
+                ..
+            })
+        ));
+        m.data_mut(a).unwrap().copy_from_slice(b"abc");
+        assert_eq!(m.data(a).unwrap(), b"abc");
+
+        let other = memory();
+        assert!(matches!(other.resolve(a), Err(RefError::Foreign { .. })));
+        let interior = a.with_granule(5);
+        assert!(matches!(m.resolve(interior), Err(RefError::Stale { .. })));
+        let outside = a.with_granule(u32::MAX);
+        assert!(matches!(m.resolve(outside), Err(RefError::Stale { .. })));
+
+        // SAFETY: `a` is an object and nothing refers to it.
+        unsafe { m.free_object(4) };
+        assert!(matches!(m.resolve(a), Err(RefError::Stale { .. })));
+    }
+
+    #[cfg(feature = "checked")]
+    #[test]
+    fn reuse_is_caught_by_sequence_numbers() {
+        let mut m = memory();
+        // SAFETY: granule 4 is inside the carved space; freed before reuse.
+        let a = unsafe { m.init_object(4, Tag(1), 0, 0, true) };
+        // SAFETY: as above.
+        unsafe { m.free_object(4) };
+        // SAFETY: as above.
+        let b = unsafe { m.init_object(4, Tag(1), 0, 0, true) };
+        assert!(m.resolve(b).is_ok());
+        assert!(matches!(m.resolve(a), Err(RefError::Reused { .. })));
+    }
+}

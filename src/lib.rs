@@ -1,0 +1,28 @@
+//! gclab: pluggable garbage collectors behind one heap trait.
+//!
+//! Pick a backend with a cargo feature; [`DefaultHeap`] names the first enabled one in this
+//! order: `marksweep`. Code written against [`Heap`] runs on any backend.
+//!
+//! ```
+//! use gclab::{DefaultHeap, Heap, Tag};
+//! let mut heap = DefaultHeap::new();
+//! let list = heap.allocate(Tag(1), 3, 0).unwrap();
+//! heap.push_root(Some(list));
+//! let item = heap.allocate(Tag(2), 0, 4).unwrap();
+//! heap.data_mut(item).copy_from_slice(b"gc!!");
+//! heap.store(list, 0, Some(item));
+//! heap.collect(gclab::CollectionKind::Full);
+//! let item = heap.load(list, 0).unwrap();
+//! assert_eq!(heap.data(item), b"gc!!");
+//! assert_eq!(heap.live_objects(), 2);
+//! ```
+
+pub use gclab_core::*;
+
+/// The mark-sweep backend.
+#[cfg(feature = "marksweep")]
+pub use gclab_marksweep::{MarkSweepConfig, MarkSweepHeap};
+
+/// The first enabled backend, by priority: `marksweep`.
+#[cfg(feature = "marksweep")]
+pub type DefaultHeap = gclab_marksweep::MarkSweepHeap;
