@@ -1,1 +1,19 @@
+//! Memory *policies* shared by gclab backends, after mmtk-core's split of policies (how a
+//! space hands out and takes back memory) from plans (which spaces a collector combines):
+//!
+//! - [`PoolSpace`]: CPython-obmalloc-style arenas, pools and size-class free lists for small
+//!   and medium objects (up to 8 KiB by default);
+//! - [`LargeObjectSpace`]: page-granular runs for larger objects, each returned to the system
+//!   when freed.
+//!
+//! Every space lives inside one heap's [`gclab_core::ObjectMemory`], sets the valid-object bit
+//! of each object it hands out (through `ObjectMemory::init_object`, called by the plan) and
+//! clears it when the object is freed, so the safe API can validate references.
 
+mod large;
+mod pool;
+mod size_class;
+
+pub use large::LargeObjectSpace;
+pub use pool::{PoolConfig, PoolSpace};
+pub use size_class::{SizeClasses, MAX_CLASS_BYTES};

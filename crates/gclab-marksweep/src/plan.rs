@@ -1,0 +1,367 @@
+//! The mark-sweep plan: a pool space, a large-object space, a mark bitmap and a tracer.
+
+use gclab_core::{
+    ensure, object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef,
+    ObjectMemory, RefError, Root, Roots, SideBitmap, Stats, Tag, Trigger, VerifyError,
+};
+use gclab_space::{LargeObjectSpace, PoolConfig, PoolSpace};
+
+/// Configuration of a [`MarkSweepHeap`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MarkSweepConfig {
+    /// Limit, trigger and growth (shared by every backend).
+    pub heap: HeapConfig,
+    /// Arena, pool and largest-small-object sizes.
+    pub pools: PoolConfig,
+}
+
+/// A mark-sweep heap. See the crate documentation for the algorithm.
+pub struct MarkSweepHeap {
+    memory: ObjectMemory,
+    pools: PoolSpace,
+    large: LargeObjectSpace,
+    marks: SideBitmap,
+    roots: Roots,
+    trigger: Trigger,
+    stats: Stats,
+    limit: usize,
+    /// The mark stack, kept between collections to reuse its allocation.
+    work: Vec<u32>,
+}
+
+impl std::fmt::Debug for MarkSweepHeap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MarkSweepHeap")
+            .field("heap_id", &self.memory.heap_id())
+            .field("live_objects", &self.live_objects())
+            .field("heap_bytes", &self.heap_bytes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MarkSweepHeap {
+    /// Makes a heap with backend-specific settings.
+    pub fn with_backend_config(config: MarkSweepConfig) -> Result<Self, ConfigError> {
+        config.heap.validate()?;
+        config.pools.validate()?;
+        let limit = config.heap.heap_limit;
+        let pool_reserve = limit.next_multiple_of(config.pools.arena_bytes);
+        let large_reserve = limit.next_multiple_of(gclab_core::PAGE_SIZE);
+        let mut memory = ObjectMemory::new(
+            pool_reserve.next_multiple_of(gclab_core::CARVE_ALIGN)
+                + large_reserve.next_multiple_of(gclab_core::CARVE_ALIGN),
+        )?;
+        let pools = PoolSpace::new(&mut memory, pool_reserve, config.pools)?;
+        let large = LargeObjectSpace::new(&mut memory, large_reserve);
+        let marks = SideBitmap::new(memory.valid_bits().len())?;
+        Ok(MarkSweepHeap {
+            memory,
+            pools,
+            large,
+            marks,
+            roots: Roots::new(false),
+            trigger: Trigger::new(&config.heap),
+            stats: Stats::default(),
+            limit,
+            work: Vec::new(),
+        })
+    }
+
+    /// Bytes held from the system by the object spaces.
+    pub fn heap_bytes(&self) -> usize {
+        self.pools.committed_bytes() + self.large.committed_bytes()
+    }
+
+    fn live_bytes(&self) -> usize {
+        self.pools.live_bytes() + self.large.live_bytes()
+    }
+
+    fn exhausted(&self, requested: usize) -> AllocError {
+        AllocError::HeapExhausted {
+            requested,
+            heap_bytes: self.heap_bytes(),
+            limit: self.limit,
+        }
+    }
+
+    #[cold]
+    fn alloc_small_slow(&mut self, class: usize) -> Result<usize, AllocError> {
+        let mut collected = false;
+        loop {
+            if self.trigger.due() && !collected {
+                self.collect_full();
+                collected = true;
+                if let Some(granule) = self.pools.alloc(&self.memory, class) {
+                    return Ok(granule);
+                }
+            }
+            let may_commit = self.heap_bytes() + self.pools.arena_bytes() <= self.limit;
+            if self.pools.take_pool(&self.memory, class, may_commit) {
+                self.stats.set_heap_bytes(self.heap_bytes());
+                return Ok(self
+                    .pools
+                    .alloc(&self.memory, class)
+                    .expect("a fresh pool has a free cell"));
+            }
+            if collected {
+                return Err(self.exhausted(self.pools.arena_bytes()));
+            }
+            self.collect_full();
+            collected = true;
+            if let Some(granule) = self.pools.alloc(&self.memory, class) {
+                return Ok(granule);
+            }
+        }
+    }
+
+    fn alloc_large(&mut self, size: usize) -> Result<usize, AllocError> {
+        let footprint = LargeObjectSpace::footprint(size);
+        let mut collected = false;
+        if self.trigger.due() {
+            self.collect_full();
+            collected = true;
+        }
+        loop {
+            if self.heap_bytes() + footprint > self.limit {
+                // Empty arenas kept for small objects give way to a large one.
+                self.pools.release_empty_arenas(&self.memory, 0);
+            }
+            if self.heap_bytes() + footprint <= self.limit {
+                if let Some(granule) = self.large.alloc(size) {
+                    self.trigger.note_allocated(footprint);
+                    self.stats.set_heap_bytes(self.heap_bytes());
+                    return Ok(granule);
+                }
+            }
+            if collected {
+                return Err(self.exhausted(footprint));
+            }
+            self.collect_full();
+            collected = true;
+        }
+    }
+
+    /// Marks everything reachable from the roots; returns the number of objects marked.
+    fn mark(&mut self) -> usize {
+        let mut work = std::mem::take(&mut self.work);
+        let marks = &self.marks;
+        self.roots.for_each(|root| {
+            let granule = root.granule();
+            if !marks.test_and_set(granule as usize) {
+                work.push(granule);
+            }
+        });
+        let mut marked = 0;
+        while let Some(granule) = work.pop() {
+            marked += 1;
+            // SAFETY: only granules of objects enter the work list: roots and slots hold
+            // references to allocated objects (validated on entry, kept alive by marking).
+            let object = unsafe { self.memory.object(granule as usize) };
+            for i in 0..object.slot_count() {
+                // SAFETY: `i` is below the slot count.
+                let bits = unsafe { object.slot_unchecked(i) }.bits();
+                if bits != 0 {
+                    let target = bits as u32; // the low 32 bits of a reference are its granule
+                    if !marks.test_and_set(target as usize) {
+                        work.push(target);
+                    }
+                }
+            }
+        }
+        self.work = work;
+        marked
+    }
+
+    fn collect_full(&mut self) {
+        let timer = self.stats.begin_pause(self.live_bytes());
+        let marked = self.mark();
+        // SAFETY: `mark` just marked every object reachable from the roots; the rest is
+        // unreachable, so nothing can refer to what the sweeps free.
+        let (small_objects, small_bytes) = unsafe { self.pools.sweep(&self.memory, &self.marks) };
+        // SAFETY: as above.
+        let (large_objects, large_bytes) = unsafe { self.large.sweep(&self.memory, &self.marks) };
+        let live_bytes = self.live_bytes();
+        self.trigger.collected(live_bytes);
+        // Keep as many empty arenas as the allocation before the next collection will fill.
+        let keep = self.trigger.next().saturating_sub(live_bytes) / self.pools.arena_bytes();
+        let released = self.pools.release_empty_arenas(&self.memory, keep);
+        let stats = &mut self.stats;
+        stats.live_objects_after_gc =
+            (self.pools.live_objects() + self.large.live_objects()) as u64;
+        stats.live_bytes_after_gc = live_bytes as u64;
+        stats.set_heap_bytes(self.pools.committed_bytes() + self.large.committed_bytes());
+        stats.bump("objects_marked", marked as u64);
+        stats.bump("objects_freed", (small_objects + large_objects) as u64);
+        stats.bump("bytes_freed", (small_bytes + large_bytes) as u64);
+        stats.bump("arenas_released", released as u64);
+        stats.end_pause(timer, CollectionKind::Full, live_bytes);
+    }
+}
+
+impl Heap for MarkSweepHeap {
+    const NAME: &'static str = "marksweep";
+
+    fn with_config(config: HeapConfig) -> Result<Self, ConfigError> {
+        Self::with_backend_config(MarkSweepConfig {
+            heap: config,
+            ..MarkSweepConfig::default()
+        })
+    }
+
+    #[inline]
+    fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
+        let too_large = AllocError::TooLarge {
+            slots,
+            bytes,
+            max_bytes: self.limit,
+        };
+        let size = object_size(slots, bytes).ok_or(too_large.clone())?;
+        let (granule, fresh) = match self.pools.classes().class_of(size) {
+            Some(class) => {
+                let granule = match self.pools.alloc(&self.memory, class) {
+                    Some(granule) => granule,
+                    None => self.alloc_small_slow(class)?,
+                };
+                self.trigger
+                    .note_allocated(self.pools.classes().size(class));
+                (granule, false)
+            }
+            None if size > self.limit => return Err(too_large),
+            None => (self.alloc_large(size)?, true),
+        };
+        self.stats.note_allocation(size);
+        // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
+        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
+        Ok(unsafe {
+            self.memory
+                .init_object(granule, tag, slots as u32, bytes as u32, fresh)
+        })
+    }
+
+    #[inline]
+    fn memory(&self) -> &ObjectMemory {
+        &self.memory
+    }
+
+    #[inline]
+    fn try_store(
+        &mut self,
+        obj: ObjRef,
+        index: usize,
+        value: Option<ObjRef>,
+    ) -> Result<(), RefError> {
+        self.memory.check_value(value)?;
+        let slot = self.memory.slot(obj, index)?;
+        // SAFETY: `value` was validated; this collector needs no write barrier (it stops the
+        // world and never moves objects).
+        unsafe { slot.set(value) };
+        Ok(())
+    }
+
+    fn try_data_mut(&mut self, obj: ObjRef) -> Result<&mut [u8], RefError> {
+        self.memory.data_mut(obj)
+    }
+
+    #[inline]
+    fn try_push_root(&mut self, obj: Option<ObjRef>) -> Result<(), RefError> {
+        self.roots.push(&self.memory, obj)
+    }
+
+    #[inline]
+    fn try_pop_root(&mut self) -> Result<Option<ObjRef>, RefError> {
+        self.roots.stack.pop()
+    }
+
+    #[inline]
+    fn try_set_root(&mut self, index: usize, obj: Option<ObjRef>) -> Result<(), RefError> {
+        self.roots.set(&self.memory, index, obj).map(|_| ())
+    }
+
+    #[inline]
+    fn try_root_at(&self, index: usize) -> Result<Option<ObjRef>, RefError> {
+        self.roots.stack.get(index)
+    }
+
+    fn root_depth(&self) -> usize {
+        self.roots.stack.len()
+    }
+
+    fn truncate_roots(&mut self, depth: usize) {
+        self.roots.stack.truncate_with(depth, |_| {});
+    }
+
+    #[track_caller]
+    fn root(&mut self, obj: ObjRef) -> Root {
+        self.roots.handle(&self.memory, obj)
+    }
+
+    fn collect(&mut self, _kind: CollectionKind) {
+        // No generations: a minor collection is a full one.
+        self.collect_full();
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    fn live_objects(&self) -> usize {
+        self.pools.live_objects() + self.large.live_objects()
+    }
+
+    fn verify(&self) -> Result<(), VerifyError> {
+        self.pools.verify(&self.memory)?;
+        self.large.verify(&self.memory)?;
+        let mut objects = 0;
+        let mut problem = None;
+        let mut check = |granule: usize| {
+            objects += 1;
+            if problem.is_some() {
+                return;
+            }
+            if self.marks.get(granule) {
+                problem = Some(format!(
+                    "object at granule {granule:#x} is marked outside a collection"
+                ));
+            }
+            // SAFETY: the spaces report only granules whose valid bit is set.
+            let object = unsafe { self.memory.object(granule) };
+            for i in 0..object.slot_count() {
+                // SAFETY: `i` is below the slot count.
+                if let Some(target) = unsafe { object.slot_unchecked(i) }.get() {
+                    if let Err(e) = self.memory.resolve(target) {
+                        problem = Some(format!("slot {i} of the object at granule {granule:#x} holds a bad reference: {e}"));
+                        return;
+                    }
+                }
+            }
+        };
+        self.pools.for_each_object(&self.memory, &mut check);
+        self.large.for_each_object(&mut check);
+        if let Some(problem) = problem {
+            return Err(VerifyError(problem));
+        }
+        ensure!(
+            objects == self.live_objects(),
+            "{objects} objects found, {} counted",
+            self.live_objects()
+        );
+        let mut bad_root = None;
+        self.roots.for_each(|root| {
+            if let Err(e) = self.memory.resolve(root) {
+                bad_root.get_or_insert(e);
+            }
+        });
+        ensure!(
+            bad_root.is_none(),
+            "a root holds a bad reference: {}",
+            bad_root.expect("checked")
+        );
+        ensure!(
+            self.heap_bytes() <= self.limit,
+            "heap holds {} bytes over its limit {}",
+            self.heap_bytes(),
+            self.limit
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,703 @@
+//! The size-class pool space, in the style of CPython's obmalloc.
+//!
+//! The space is carved into *arenas* (1 MiB by default), each split into *pools* (16 KiB).
+//! A pool serves one size class and is cut into equal *cells*. Per class, the pools that
+//! have a free cell form the *usable* list, so allocation is: take the first usable pool, pop
+//! its free list or bump its never-used tail. When a pool fills it leaves the usable list;
+//! when its last object is freed it goes back to its arena, free for any class.
+//!
+//! Arenas with free pools sit in buckets by free-pool count, and a new pool is taken from the
+//! *fullest* arena (the lowest non-empty bucket, found with one `trailing_zeros`), so lightly
+//! used arenas can drain and be returned to the system — obmalloc's policy, in O(1).
+//!
+//! Pool and arena descriptors live on the side (in vectors indexed by pool and arena number)
+//! rather than in a header at the front of each pool: cells fill the whole pool, and a
+//! collector walking descriptors touches no object memory. A free cell's first word links the
+//! pool's free list; its valid-object bit is clear, so no reference can reach it.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use gclab_core::{ensure, ConfigError, ObjectMemory, SideBitmap, VerifyError, GRANULE};
+
+use crate::size_class::{SizeClasses, MAX_CLASS_BYTES};
+
+const NIL: u32 = u32::MAX;
+const NO_CLASS: u8 = u8::MAX;
+
+/// Geometry of a pool space.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Bytes per arena, the unit taken from and returned to the system (default 1 MiB).
+    pub arena_bytes: usize,
+    /// Bytes per pool, the unit given to one size class (default 16 KiB).
+    pub pool_bytes: usize,
+    /// The largest object served; larger ones belong in the large-object space
+    /// (default 8192; CPython's obmalloc uses 512).
+    pub max_object_bytes: usize,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            arena_bytes: 1 << 20,
+            pool_bytes: 16 << 10,
+            max_object_bytes: MAX_CLASS_BYTES,
+        }
+    }
+}
+
+impl PoolConfig {
+    /// Checks the geometry, naming the field at fault.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |field, reason: &str| {
+            Err(ConfigError {
+                field,
+                reason: reason.to_string(),
+            })
+        };
+        if !self.pool_bytes.is_power_of_two() || !(1024..=1 << 20).contains(&self.pool_bytes) {
+            return bad("pool_bytes", "must be a power of two from 1 KiB to 1 MiB");
+        }
+        if !self.arena_bytes.is_power_of_two() || self.arena_bytes > gclab_core::CARVE_ALIGN {
+            return bad("arena_bytes", "must be a power of two of at most 1 MiB");
+        }
+        let pools = self.arena_bytes / self.pool_bytes;
+        if !(1..=127).contains(&pools) {
+            return bad("arena_bytes", "must hold between 1 and 127 pools");
+        }
+        if self.max_object_bytes % GRANULE != 0
+            || self.max_object_bytes < GRANULE
+            || self.max_object_bytes > MAX_CLASS_BYTES.min(self.pool_bytes)
+        {
+            return bad(
+                "max_object_bytes",
+                "must be a multiple of 16 from 16 to min(8192, pool_bytes)",
+            );
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Pool {
+    class: u8,
+    cell: u32,
+    /// Offset in the pool of the first free cell, or NIL.
+    free_head: u32,
+    /// Offset of the first never-used cell.
+    bump: u32,
+    live: u32,
+    capacity: u32,
+    /// Links in the class's usable list (or `next` in the arena's free-pool list).
+    prev: u32,
+    next: u32,
+}
+
+const FREE_POOL: Pool = Pool {
+    class: NO_CLASS,
+    cell: 0,
+    free_head: NIL,
+    bump: 0,
+    live: 0,
+    capacity: 0,
+    prev: NIL,
+    next: NIL,
+};
+
+#[derive(Clone, Copy, Debug)]
+struct Arena {
+    committed: bool,
+    free_pools: u32,
+    free_head: u32,
+    prev: u32,
+    next: u32,
+}
+
+/// A size-class free-list space (see the module documentation).
+#[derive(Debug)]
+pub struct PoolSpace {
+    config: PoolConfig,
+    classes: SizeClasses,
+    /// Byte offset of the space in the heap's region.
+    start: usize,
+    max_arenas: usize,
+    pools_per_arena: u32,
+    pools: Vec<Pool>,
+    arenas: Vec<Arena>,
+    usable: Vec<u32>,
+    /// Arenas by free-pool count (index 0 unused); `bucket_mask` bit k is set iff bucket k
+    /// is non-empty.
+    buckets: Vec<u32>,
+    bucket_mask: u128,
+    released: Vec<u32>,
+    committed_arenas: usize,
+    live_objects: usize,
+    live_bytes: usize,
+}
+
+impl PoolSpace {
+    /// A space of up to `bytes` (rounded up to whole arenas), carved from `memory`.
+    pub fn new(
+        memory: &mut ObjectMemory,
+        bytes: usize,
+        config: PoolConfig,
+    ) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let bytes = bytes.next_multiple_of(config.arena_bytes);
+        let start = memory.carve(bytes);
+        let pools_per_arena = (config.arena_bytes / config.pool_bytes) as u32;
+        let classes = SizeClasses::new(config.max_object_bytes);
+        Ok(PoolSpace {
+            usable: vec![NIL; classes.len()],
+            classes,
+            start,
+            max_arenas: bytes / config.arena_bytes,
+            pools_per_arena,
+            pools: Vec::new(),
+            arenas: Vec::new(),
+            buckets: vec![NIL; pools_per_arena as usize + 1],
+            bucket_mask: 0,
+            released: Vec::new(),
+            committed_arenas: 0,
+            live_objects: 0,
+            live_bytes: 0,
+            config,
+        })
+    }
+
+    /// The size classes served.
+    #[inline]
+    pub fn classes(&self) -> &SizeClasses {
+        &self.classes
+    }
+
+    /// The geometry.
+    pub fn config(&self) -> &PoolConfig {
+        &self.config
+    }
+
+    /// Bytes held from the system (committed arenas).
+    #[inline]
+    pub fn committed_bytes(&self) -> usize {
+        self.committed_arenas * self.config.arena_bytes
+    }
+
+    /// Bytes one more arena would add.
+    #[inline]
+    pub fn arena_bytes(&self) -> usize {
+        self.config.arena_bytes
+    }
+
+    /// Objects allocated and not freed.
+    #[inline]
+    pub fn live_objects(&self) -> usize {
+        self.live_objects
+    }
+
+    /// Bytes in cells of allocated objects.
+    #[inline]
+    pub fn live_bytes(&self) -> usize {
+        self.live_bytes
+    }
+
+    /// Arenas wholly free but still committed.
+    pub fn empty_arenas(&self) -> usize {
+        let mut n = 0;
+        let mut a = self.buckets[self.pools_per_arena as usize];
+        while a != NIL {
+            n += 1;
+            a = self.arenas[a as usize].next;
+        }
+        n
+    }
+
+    /// Whether `granule` lies in this space.
+    #[inline]
+    pub fn contains(&self, granule: usize) -> bool {
+        let byte = granule * GRANULE;
+        byte >= self.start && byte < self.start + self.max_arenas * self.config.arena_bytes
+    }
+
+    #[inline]
+    fn granule_of(&self, pool: u32, offset: u32) -> usize {
+        (self.start + pool as usize * self.config.pool_bytes + offset as usize) / GRANULE
+    }
+
+    #[inline]
+    fn link_word(memory: &ObjectMemory, granule: usize) -> &AtomicU64 {
+        // SAFETY: `granule` is a cell of a pool in a committed arena of this space, so the
+        // address is inside the region, 16-aligned, and holds no live object (it is free):
+        // its first word is ours to use as a link, accessed atomically only.
+        unsafe { &*memory.addr_of(granule).cast::<AtomicU64>() }
+    }
+
+    /// Allocates a cell of `class` from a usable pool, returning its granule; `None` when the
+    /// class has no usable pool (then call [`PoolSpace::take_pool`]). The cell's contents are
+    /// stale: the caller initialises it.
+    #[inline]
+    pub fn alloc(&mut self, memory: &ObjectMemory, class: usize) -> Option<usize> {
+        let index = self.usable[class];
+        if index == NIL {
+            return None;
+        }
+        let pool = &mut self.pools[index as usize];
+        let offset = if pool.free_head != NIL {
+            let offset = pool.free_head;
+            let granule =
+                (self.start + index as usize * self.config.pool_bytes + offset as usize) / GRANULE;
+            pool.free_head = Self::link_word(memory, granule).load(Relaxed) as u32;
+            offset
+        } else {
+            let offset = pool.bump;
+            pool.bump += pool.cell;
+            offset
+        };
+        pool.live += 1;
+        let cell = pool.cell as usize;
+        if pool.live == pool.capacity {
+            self.unlink_usable(index);
+        }
+        self.live_objects += 1;
+        self.live_bytes += cell;
+        Some(self.granule_of(index, offset))
+    }
+
+    /// Gives `class` a fresh pool from the fullest arena with a free pool, committing a new
+    /// arena if none has one and `may_commit` allows it. Returns whether a pool was added.
+    pub fn take_pool(&mut self, memory: &ObjectMemory, class: usize, may_commit: bool) -> bool {
+        let arena = if self.bucket_mask != 0 {
+            self.buckets[self.bucket_mask.trailing_zeros() as usize]
+        } else if may_commit {
+            match self.commit_arena(memory) {
+                Some(a) => a,
+                None => return false,
+            }
+        } else {
+            return false;
+        };
+        let index = self.arenas[arena as usize].free_head;
+        debug_assert!(index != NIL, "arena in a bucket has a free pool");
+        self.arenas[arena as usize].free_head = self.pools[index as usize].next;
+        self.set_free_pools(arena, self.arenas[arena as usize].free_pools - 1);
+        let cell = self.classes.size(class) as u32;
+        self.pools[index as usize] = Pool {
+            class: class as u8,
+            cell,
+            free_head: NIL,
+            bump: 0,
+            live: 0,
+            capacity: self.config.pool_bytes as u32 / cell,
+            prev: NIL,
+            next: NIL,
+        };
+        self.link_usable(index);
+        true
+    }
+
+    fn commit_arena(&mut self, _memory: &ObjectMemory) -> Option<u32> {
+        let arena = match self.released.pop() {
+            Some(a) => a,
+            None if self.arenas.len() < self.max_arenas => {
+                self.arenas.push(Arena {
+                    committed: false,
+                    free_pools: 0,
+                    free_head: NIL,
+                    prev: NIL,
+                    next: NIL,
+                });
+                self.pools.extend(std::iter::repeat_n(
+                    FREE_POOL,
+                    self.pools_per_arena as usize,
+                ));
+                (self.arenas.len() - 1) as u32
+            }
+            None => return None,
+        };
+        let first = arena * self.pools_per_arena;
+        // Thread the free-pool list so the lowest pool comes first.
+        for p in first..first + self.pools_per_arena {
+            self.pools[p as usize] = Pool {
+                next: if p + 1 < first + self.pools_per_arena {
+                    p + 1
+                } else {
+                    NIL
+                },
+                ..FREE_POOL
+            };
+        }
+        self.arenas[arena as usize] = Arena {
+            committed: true,
+            free_pools: 0,
+            free_head: first,
+            prev: NIL,
+            next: NIL,
+        };
+        self.set_free_pools(arena, self.pools_per_arena);
+        self.committed_arenas += 1;
+        Some(arena)
+    }
+
+    /// Frees the object at `granule`: clears its valid bit and returns its cell to its pool.
+    /// Returns the cell's size.
+    ///
+    /// # Safety
+    /// An object of this space must start at `granule`, and no slot or root may refer to it.
+    pub unsafe fn free(&mut self, memory: &ObjectMemory, granule: usize) -> usize {
+        // SAFETY: forwarded to the caller.
+        unsafe { memory.free_object(granule) };
+        let byte = granule * GRANULE - self.start;
+        let index = (byte / self.config.pool_bytes) as u32;
+        let offset = (byte % self.config.pool_bytes) as u32;
+        let pool = &mut self.pools[index as usize];
+        debug_assert!(
+            pool.class != NO_CLASS && offset % pool.cell == 0,
+            "free of a non-cell"
+        );
+        Self::link_word(memory, granule).store(pool.free_head as u64, Relaxed);
+        pool.free_head = offset;
+        let was_full = pool.live == pool.capacity;
+        pool.live -= 1;
+        let (live, cell) = (pool.live, pool.cell as usize);
+        self.live_objects -= 1;
+        self.live_bytes -= cell;
+        if live == 0 {
+            if !was_full {
+                self.unlink_usable(index);
+            }
+            self.return_pool(index);
+        } else if was_full {
+            self.link_usable(index);
+        }
+        cell
+    }
+
+    fn return_pool(&mut self, index: u32) {
+        let arena = index / self.pools_per_arena;
+        self.pools[index as usize] = Pool {
+            next: self.arenas[arena as usize].free_head,
+            ..FREE_POOL
+        };
+        self.arenas[arena as usize].free_head = index;
+        self.set_free_pools(arena, self.arenas[arena as usize].free_pools + 1);
+    }
+
+    /// Frees every object of the space whose bit in `marks` is clear, and clears `marks` over
+    /// the space. Returns the objects and bytes freed. Works a word of bitmap (64 granules)
+    /// at a time, so the cost is the pools in use plus the objects freed.
+    ///
+    /// # Safety
+    /// Every object whose mark is clear must be unreachable from every slot and root.
+    pub unsafe fn sweep(&mut self, memory: &ObjectMemory, marks: &SideBitmap) -> (usize, usize) {
+        let (mut objects, mut bytes) = (0, 0);
+        let words_per_pool = self.config.pool_bytes / GRANULE / 64;
+        for index in 0..self.pools.len() {
+            if self.pools[index].class == NO_CLASS {
+                continue;
+            }
+            let first_word = self.granule_of(index as u32, 0) / 64;
+            for w in first_word..first_word + words_per_pool {
+                let valid = memory.valid_bits().word(w).load(Relaxed);
+                let mark = marks.word(w);
+                let mut dead = valid & !mark.load(Relaxed);
+                mark.store(0, Relaxed);
+                while dead != 0 {
+                    let granule = w * 64 + dead.trailing_zeros() as usize;
+                    dead &= dead - 1;
+                    // SAFETY: the valid bit says an object starts here; the caller says an
+                    // unmarked object is unreachable.
+                    bytes += unsafe { self.free(memory, granule) };
+                    objects += 1;
+                }
+            }
+        }
+        (objects, bytes)
+    }
+
+    /// Returns wholly free arenas to the system, keeping `keep` of them committed for the
+    /// allocations to come. Returns how many were released.
+    pub fn release_empty_arenas(&mut self, memory: &ObjectMemory, keep: usize) -> usize {
+        let full = self.pools_per_arena as usize;
+        let mut kept = 0;
+        let mut released = 0;
+        let mut arena = self.buckets[full];
+        while arena != NIL {
+            let next = self.arenas[arena as usize].next;
+            if kept < keep {
+                kept += 1;
+            } else {
+                self.unlink_bucket(arena);
+                self.arenas[arena as usize] = Arena {
+                    committed: false,
+                    free_pools: 0,
+                    free_head: NIL,
+                    prev: NIL,
+                    next: NIL,
+                };
+                memory.decommit(
+                    self.start + arena as usize * self.config.arena_bytes,
+                    self.config.arena_bytes,
+                );
+                self.released.push(arena);
+                self.committed_arenas -= 1;
+                released += 1;
+            }
+            arena = next;
+        }
+        released
+    }
+
+    /// Calls `f` with the granule of every allocated object, in address order.
+    pub fn for_each_object(&self, memory: &ObjectMemory, mut f: impl FnMut(usize)) {
+        for (index, pool) in self.pools.iter().enumerate() {
+            if pool.class != NO_CLASS {
+                let g = self.granule_of(index as u32, 0);
+                memory
+                    .valid_bits()
+                    .for_each_set(g, g + self.config.pool_bytes / GRANULE, &mut f);
+            }
+        }
+    }
+
+    fn set_free_pools(&mut self, arena: u32, count: u32) {
+        if self.arenas[arena as usize].free_pools > 0 {
+            self.unlink_bucket(arena);
+        }
+        self.arenas[arena as usize].free_pools = count;
+        if count > 0 {
+            let head = self.buckets[count as usize];
+            self.arenas[arena as usize].prev = NIL;
+            self.arenas[arena as usize].next = head;
+            if head != NIL {
+                self.arenas[head as usize].prev = arena;
+            }
+            self.buckets[count as usize] = arena;
+            self.bucket_mask |= 1 << count;
+        }
+    }
+
+    fn unlink_bucket(&mut self, arena: u32) {
+        let Arena {
+            prev,
+            next,
+            free_pools,
+            ..
+        } = self.arenas[arena as usize];
+        if prev != NIL {
+            self.arenas[prev as usize].next = next;
+        } else {
+            self.buckets[free_pools as usize] = next;
+            if next == NIL {
+                self.bucket_mask &= !(1 << free_pools);
+            }
+        }
+        if next != NIL {
+            self.arenas[next as usize].prev = prev;
+        }
+    }
+
+    fn link_usable(&mut self, index: u32) {
+        let class = self.pools[index as usize].class as usize;
+        let head = self.usable[class];
+        self.pools[index as usize].prev = NIL;
+        self.pools[index as usize].next = head;
+        if head != NIL {
+            self.pools[head as usize].prev = index;
+        }
+        self.usable[class] = index;
+    }
+
+    fn unlink_usable(&mut self, index: u32) {
+        let Pool {
+            prev, next, class, ..
+        } = self.pools[index as usize];
+        if prev != NIL {
+            self.pools[prev as usize].next = next;
+        } else {
+            self.usable[class as usize] = next;
+        }
+        if next != NIL {
+            self.pools[next as usize].prev = prev;
+        }
+        self.pools[index as usize].prev = NIL;
+        self.pools[index as usize].next = NIL;
+    }
+
+    /// Checks every invariant of the space: descriptor fields, free lists (in bounds,
+    /// cell-aligned, no duplicates, valid bits clear), valid bits only at allocated cells,
+    /// usable lists, arena buckets and the totals.
+    pub fn verify(&self, memory: &ObjectMemory) -> Result<(), VerifyError> {
+        let pool_granules = self.config.pool_bytes / GRANULE;
+        let mut in_usable = vec![false; self.pools.len()];
+        for (class, &head) in self.usable.iter().enumerate() {
+            let (mut p, mut prev, mut steps) = (head, NIL, 0);
+            while p != NIL {
+                let pool = &self.pools[p as usize];
+                ensure!(
+                    pool.class as usize == class,
+                    "pool {p} in usable list of class {class} has class {}",
+                    pool.class
+                );
+                ensure!(pool.prev == prev, "pool {p}: broken usable back-link");
+                ensure!(!in_usable[p as usize], "pool {p} twice in usable lists");
+                in_usable[p as usize] = true;
+                steps += 1;
+                ensure!(
+                    steps <= self.pools.len(),
+                    "usable list of class {class} loops"
+                );
+                prev = p;
+                p = pool.next;
+            }
+        }
+        let (mut live_objects, mut live_bytes, mut committed) = (0, 0, 0);
+        for (a, arena) in self.arenas.iter().enumerate() {
+            let first = a * self.pools_per_arena as usize;
+            let pools = first..first + self.pools_per_arena as usize;
+            if !arena.committed {
+                let g = self.granule_of(first as u32, 0);
+                let valid = memory
+                    .valid_bits()
+                    .count_range(g, g + self.config.arena_bytes / GRANULE);
+                ensure!(valid == 0, "released arena {a} holds {valid} valid bits");
+                ensure!(
+                    self.released.contains(&(a as u32)),
+                    "uncommitted arena {a} is not on the released list"
+                );
+                continue;
+            }
+            committed += 1;
+            let free_pools = self.pools[pools.clone()]
+                .iter()
+                .filter(|p| p.class == NO_CLASS)
+                .count();
+            ensure!(
+                free_pools == arena.free_pools as usize,
+                "arena {a} counts {} free pools, has {free_pools}",
+                arena.free_pools
+            );
+            let (mut p, mut steps) = (arena.free_head, 0);
+            while p != NIL {
+                ensure!(
+                    pools.contains(&(p as usize)),
+                    "arena {a}'s free-pool list leaves the arena"
+                );
+                ensure!(
+                    self.pools[p as usize].class == NO_CLASS,
+                    "pool {p} on a free-pool list is in use"
+                );
+                steps += 1;
+                ensure!(
+                    steps <= free_pools,
+                    "arena {a}'s free-pool list is longer than its free pools"
+                );
+                p = self.pools[p as usize].next;
+            }
+            ensure!(
+                steps == free_pools,
+                "arena {a}'s free-pool list has {steps} of {free_pools} free pools"
+            );
+            for index in pools {
+                let pool = &self.pools[index];
+                let g = self.granule_of(index as u32, 0);
+                if pool.class == NO_CLASS {
+                    let valid = memory.valid_bits().count_range(g, g + pool_granules);
+                    ensure!(valid == 0, "free pool {index} holds {valid} valid bits");
+                    continue;
+                }
+                let cell = self.classes.size(pool.class as usize) as u32;
+                ensure!(
+                    pool.cell == cell && pool.capacity == self.config.pool_bytes as u32 / cell,
+                    "pool {index}: bad geometry"
+                );
+                ensure!(
+                    pool.bump % cell == 0 && pool.bump <= pool.capacity * cell,
+                    "pool {index}: bad bump offset"
+                );
+                ensure!(pool.live > 0, "pool {index} is in use with no live object");
+                ensure!(
+                    in_usable[index] == (pool.live < pool.capacity),
+                    "pool {index}: usable-list membership disagrees with fullness"
+                );
+                let mut valid = 0;
+                let mut misplaced = None;
+                memory.valid_bits().for_each_set(g, g + pool_granules, |v| {
+                    let offset = ((v - g) * GRANULE) as u32;
+                    if offset % cell != 0 || offset >= pool.bump {
+                        misplaced = Some(offset);
+                    }
+                    valid += 1;
+                });
+                ensure!(
+                    misplaced.is_none(),
+                    "pool {index}: valid bit at offset {misplaced:?}, not an allocated cell"
+                );
+                ensure!(
+                    valid == pool.live,
+                    "pool {index}: {valid} valid bits but {} live cells",
+                    pool.live
+                );
+                let mut seen = vec![false; pool.capacity as usize];
+                let (mut offset, mut free) = (pool.free_head, 0);
+                while offset != NIL {
+                    ensure!(
+                        offset < pool.bump && offset % cell == 0,
+                        "pool {index}: free cell at bad offset {offset}"
+                    );
+                    let cell_index = (offset / cell) as usize;
+                    ensure!(
+                        !seen[cell_index],
+                        "pool {index}: cell {offset} twice on the free list"
+                    );
+                    seen[cell_index] = true;
+                    let granule = self.granule_of(index as u32, offset);
+                    ensure!(
+                        !memory.is_object(granule),
+                        "pool {index}: free cell {offset} has its valid bit set"
+                    );
+                    free += 1;
+                    offset = Self::link_word(memory, granule).load(Relaxed) as u32;
+                }
+                ensure!(
+                    pool.live + free + (pool.capacity - pool.bump / cell) == pool.capacity,
+                    "pool {index}: {} live + {free} free + untouched cells do not make {}",
+                    pool.live,
+                    pool.capacity
+                );
+                live_objects += pool.live as usize;
+                live_bytes += (pool.live * cell) as usize;
+            }
+        }
+        ensure!(
+            committed == self.committed_arenas,
+            "{committed} arenas committed, {} counted",
+            self.committed_arenas
+        );
+        ensure!(
+            live_objects == self.live_objects,
+            "{live_objects} live objects, {} counted",
+            self.live_objects
+        );
+        ensure!(
+            live_bytes == self.live_bytes,
+            "{live_bytes} live bytes, {} counted",
+            self.live_bytes
+        );
+        for (k, &head) in self.buckets.iter().enumerate().skip(1) {
+            ensure!(
+                (head != NIL) == (self.bucket_mask & (1 << k) != 0),
+                "bucket {k}: mask disagrees"
+            );
+            let (mut a, mut steps) = (head, 0);
+            while a != NIL {
+                ensure!(
+                    self.arenas[a as usize].free_pools as usize == k,
+                    "arena {a} in bucket {k} has other count"
+                );
+                steps += 1;
+                ensure!(steps <= self.arenas.len(), "bucket {k} loops");
+                a = self.arenas[a as usize].next;
+            }
+        }
+        Ok(())
+    }
+}
