@@ -41,35 +41,56 @@ impl SideBitmap {
     #[inline]
     pub fn word(&self, w: usize) -> &AtomicU64 {
         assert!(w < self.len.div_ceil(64), "bitmap word {w} out of range");
-        // SAFETY: `w` is in range (checked above), the memory is reserved for `len` bits,
-        // zero-initialised, 8-aligned (page-aligned base), and only ever accessed atomically.
+        // SAFETY: in range, checked just above.
+        unsafe { self.word_unchecked(w) }
+    }
+
+    /// The word holding bit `i`, checking `i` (the form the compiler can prove in bounds when
+    /// the caller has already compared `i` with `len`).
+    #[inline]
+    fn word_of(&self, i: usize) -> &AtomicU64 {
+        assert!(
+            i < self.len,
+            "bitmap bit {i} out of range (length {})",
+            self.len
+        );
+        // SAFETY: `i < len`, so word `i / 64` is below `len.div_ceil(64)`.
+        unsafe { self.word_unchecked(i / 64) }
+    }
+
+    /// # Safety
+    /// `w < self.len.div_ceil(64)`.
+    #[inline]
+    unsafe fn word_unchecked(&self, w: usize) -> &AtomicU64 {
+        // SAFETY: the memory is reserved for `len` bits (rounded up to words), zero-initialised,
+        // 8-aligned (page-aligned base), and only ever accessed atomically; `w` is in range.
         unsafe { &*self.memory.base().cast::<AtomicU64>().add(w) }
     }
 
     /// Bit `i`.
     #[inline]
     pub fn get(&self, i: usize) -> bool {
-        self.word(i / 64).load(Relaxed) & (1 << (i % 64)) != 0
+        self.word_of(i).load(Relaxed) & (1 << (i % 64)) != 0
     }
 
     /// Sets bit `i` (not atomic with respect to other writers of the same word).
     #[inline]
     pub fn set(&self, i: usize) {
-        let w = self.word(i / 64);
+        let w = self.word_of(i);
         w.store(w.load(Relaxed) | (1 << (i % 64)), Relaxed);
     }
 
     /// Clears bit `i` (not atomic with respect to other writers of the same word).
     #[inline]
     pub fn clear(&self, i: usize) {
-        let w = self.word(i / 64);
+        let w = self.word_of(i);
         w.store(w.load(Relaxed) & !(1 << (i % 64)), Relaxed);
     }
 
     /// Sets bit `i`; returns whether it was already set (not atomic: single-threaded marking).
     #[inline]
     pub fn test_and_set(&self, i: usize) -> bool {
-        let w = self.word(i / 64);
+        let w = self.word_of(i);
         let old = w.load(Relaxed);
         let bit = 1 << (i % 64);
         if old & bit != 0 {
@@ -83,7 +104,7 @@ impl SideBitmap {
     #[inline]
     pub fn fetch_set(&self, i: usize) -> bool {
         let bit = 1 << (i % 64);
-        self.word(i / 64).fetch_or(bit, Relaxed) & bit != 0
+        self.word_of(i).fetch_or(bit, Relaxed) & bit != 0
     }
 
     /// Clears bits `start..end`; both must be multiples of 64.

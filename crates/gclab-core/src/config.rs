@@ -27,7 +27,9 @@ pub const MIN_HEAP_LIMIT: usize = 1 << 20;
 pub struct HeapConfig {
     /// Most bytes the heap may take from the system (default 4 GiB; at most 16 GiB).
     pub heap_limit: usize,
-    /// Bytes allocated before the first collection (default 8 MiB).
+    /// Bytes allocated before the first collection, and the least the heap may grow to before
+    /// any later one (default 64 MiB: marking cost is amortised over at least that much
+    /// allocation, as a young generation of that size would).
     pub initial_trigger: usize,
     /// Heap growth allowed over the live size before the next collection (default 2.0; ≥ 1).
     pub growth_factor: f64,
@@ -37,7 +39,7 @@ impl Default for HeapConfig {
     fn default() -> Self {
         HeapConfig {
             heap_limit: 4 << 30,
-            initial_trigger: 8 << 20,
+            initial_trigger: 64 << 20,
             growth_factor: 2.0,
         }
     }

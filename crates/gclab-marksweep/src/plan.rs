@@ -114,7 +114,20 @@ impl MarkSweepHeap {
         }
     }
 
-    fn alloc_large(&mut self, size: usize) -> Result<usize, AllocError> {
+    #[cold]
+    fn alloc_large(
+        &mut self,
+        slots: usize,
+        bytes: usize,
+        size: usize,
+    ) -> Result<usize, AllocError> {
+        if size > self.limit {
+            return Err(AllocError::TooLarge {
+                slots,
+                bytes,
+                max_bytes: self.limit,
+            });
+        }
         let footprint = LargeObjectSpace::footprint(size);
         let mut collected = false;
         if self.trigger.due() {
@@ -151,23 +164,10 @@ impl MarkSweepHeap {
                 work.push(granule);
             }
         });
-        let mut marked = 0;
-        while let Some(granule) = work.pop() {
-            marked += 1;
-            // SAFETY: only granules of objects enter the work list: roots and slots hold
-            // references to allocated objects (validated on entry, kept alive by marking).
-            let object = unsafe { self.memory.object(granule as usize) };
-            for i in 0..object.slot_count() {
-                // SAFETY: `i` is below the slot count.
-                let bits = unsafe { object.slot_unchecked(i) }.bits();
-                if bits != 0 {
-                    let target = bits as u32; // the low 32 bits of a reference are its granule
-                    if !marks.test_and_set(target as usize) {
-                        work.push(target);
-                    }
-                }
-            }
-        }
+        // SAFETY: roots hold validated references to allocated objects, and slots of
+        // allocated objects hold only such references (every store is validated, and a
+        // collection frees only what marking did not reach).
+        let marked = unsafe { gclab_space::mark_transitive(&self.memory, marks, &mut work) };
         self.work = work;
         marked
     }
@@ -210,12 +210,13 @@ impl Heap for MarkSweepHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        let too_large = AllocError::TooLarge {
-            slots,
-            bytes,
-            max_bytes: self.limit,
+        let Some(size) = object_size(slots, bytes) else {
+            return Err(AllocError::TooLarge {
+                slots,
+                bytes,
+                max_bytes: self.limit,
+            });
         };
-        let size = object_size(slots, bytes).ok_or(too_large.clone())?;
         let (granule, fresh) = match self.pools.classes().class_of(size) {
             Some(class) => {
                 let granule = match self.pools.alloc(&self.memory, class) {
@@ -226,8 +227,7 @@ impl Heap for MarkSweepHeap {
                     .note_allocated(self.pools.classes().size(class));
                 (granule, false)
             }
-            None if size > self.limit => return Err(too_large),
-            None => (self.alloc_large(size)?, true),
+            None => (self.alloc_large(slots, bytes, size)?, true),
         };
         self.stats.note_allocation(size);
         // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds

@@ -4,7 +4,8 @@
 //! - [`PoolSpace`]: CPython-obmalloc-style arenas, pools and size-class free lists for small
 //!   and medium objects (up to 8 KiB by default);
 //! - [`LargeObjectSpace`]: page-granular runs for larger objects, each returned to the system
-//!   when freed.
+//!   when freed;
+//! - [`mark_transitive`]: the marking loop (explicit work list, prefetch window).
 //!
 //! Every space lives inside one heap's [`gclab_core::ObjectMemory`], sets the valid-object bit
 //! of each object it hands out (through `ObjectMemory::init_object`, called by the plan) and
@@ -13,7 +14,9 @@
 mod large;
 mod pool;
 mod size_class;
+mod trace;
 
 pub use large::LargeObjectSpace;
 pub use pool::{PoolConfig, PoolSpace};
 pub use size_class::{SizeClasses, MAX_CLASS_BYTES};
+pub use trace::mark_transitive;

@@ -382,8 +382,13 @@ impl PoolSpace {
     }
 
     /// Frees every object of the space whose bit in `marks` is clear, and clears `marks` over
-    /// the space. Returns the objects and bytes freed. Works a word of bitmap (64 granules)
-    /// at a time, so the cost is the pools in use plus the objects freed.
+    /// the space. Returns the objects and bytes freed.
+    ///
+    /// Works a pool at a time, a bitmap word (64 granules) at a step: `valid & mark` is what
+    /// survives and becomes the new valid bits. A pool with no survivor goes straight back to
+    /// its arena without touching its cells (the common case when most objects die young);
+    /// otherwise only its dead cells are threaded onto its free list. The cost is the pools in
+    /// use plus the dead cells of pools that keep a survivor.
     ///
     /// # Safety
     /// Every object whose mark is clear must be unreachable from every slot and root.
@@ -395,19 +400,54 @@ impl PoolSpace {
                 continue;
             }
             let first_word = self.granule_of(index as u32, 0) / 64;
-            for w in first_word..first_word + words_per_pool {
-                let valid = memory.valid_bits().word(w).load(Relaxed);
-                let mark = marks.word(w);
-                let mut dead = valid & !mark.load(Relaxed);
-                mark.store(0, Relaxed);
+            let words = first_word..first_word + words_per_pool;
+            let valid_bits = memory.valid_bits();
+            let survivors: u32 = words
+                .clone()
+                .map(|w| {
+                    (valid_bits.word(w).load(Relaxed) & marks.word(w).load(Relaxed)).count_ones()
+                })
+                .sum();
+            let pool = self.pools[index];
+            let dead = pool.live - survivors;
+            objects += dead as usize;
+            bytes += (dead * pool.cell) as usize;
+            self.live_objects -= dead as usize;
+            self.live_bytes -= (dead * pool.cell) as usize;
+            if dead == 0 {
+                words.for_each(|w| marks.word(w).store(0, Relaxed));
+                continue;
+            }
+            if survivors == 0 {
+                words.for_each(|w| {
+                    valid_bits.word(w).store(0, Relaxed);
+                    marks.word(w).store(0, Relaxed);
+                });
+                if pool.live < pool.capacity {
+                    self.unlink_usable(index as u32);
+                }
+                self.return_pool(index as u32);
+                continue;
+            }
+            let mut free_head = pool.free_head;
+            for w in words {
+                let valid = valid_bits.word(w).load(Relaxed);
+                let mark = marks.word(w).load(Relaxed);
+                valid_bits.word(w).store(valid & mark, Relaxed);
+                marks.word(w).store(0, Relaxed);
+                let mut dead = valid & !mark;
                 while dead != 0 {
                     let granule = w * 64 + dead.trailing_zeros() as usize;
                     dead &= dead - 1;
-                    // SAFETY: the valid bit says an object starts here; the caller says an
-                    // unmarked object is unreachable.
-                    bytes += unsafe { self.free(memory, granule) };
-                    objects += 1;
+                    Self::link_word(memory, granule).store(free_head as u64, Relaxed);
+                    free_head = ((granule * GRANULE - self.start) % self.config.pool_bytes) as u32;
                 }
+            }
+            let was_full = pool.live == pool.capacity;
+            self.pools[index].free_head = free_head;
+            self.pools[index].live = survivors;
+            if was_full {
+                self.link_usable(index as u32);
             }
         }
         (objects, bytes)
