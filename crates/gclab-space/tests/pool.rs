@@ -1,0 +1,154 @@
+//! The pool space on its own: obmalloc's allocation order, pool reuse and arena release.
+
+use gclab_core::{ObjectMemory, SideBitmap, Tag};
+use gclab_space::{LargeObjectSpace, PoolConfig, PoolSpace};
+
+const ARENA: usize = 1 << 20;
+
+fn space(arenas: usize) -> (ObjectMemory, PoolSpace) {
+    let mut memory = ObjectMemory::new(arenas * ARENA).unwrap();
+    let space = PoolSpace::new(&mut memory, arenas * ARENA, PoolConfig::default()).unwrap();
+    (memory, space)
+}
+
+fn alloc(memory: &mut ObjectMemory, space: &mut PoolSpace, bytes: usize) -> Option<usize> {
+    let class = space.classes().class_of(bytes).unwrap();
+    let granule = match space.alloc(memory, class) {
+        Some(g) => g,
+        None => {
+            if !space.take_pool(memory, class, true) {
+                return None;
+            }
+            space.alloc(memory, class).unwrap()
+        }
+    };
+    // SAFETY: the space handed out this cell for `bytes`.
+    unsafe { memory.init_object(granule, Tag(0), 0, (bytes - 16) as u32, false) };
+    Some(granule)
+}
+
+#[test]
+fn cells_are_distinct_and_freed_cells_reused() {
+    let (mut memory, mut space) = space(4);
+    let a: Vec<usize> = (0..1000)
+        .map(|_| alloc(&mut memory, &mut space, 48).unwrap())
+        .collect();
+    let mut sorted = a.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 1000);
+    assert!(
+        sorted.windows(2).all(|w| w[1] - w[0] >= 3),
+        "48-byte cells overlap"
+    );
+    space.verify(&memory).unwrap();
+    // SAFETY: nothing refers to these objects.
+    unsafe { space.free(&memory, a[10]) };
+    assert_eq!(
+        alloc(&mut memory, &mut space, 48),
+        Some(a[10]),
+        "the free list is LIFO"
+    );
+    space.verify(&memory).unwrap();
+}
+
+#[test]
+fn emptied_pools_serve_other_classes_and_empty_arenas_are_released() {
+    let (mut memory, mut space) = space(4);
+    let cells: Vec<usize> = (0..20_000)
+        .map(|_| alloc(&mut memory, &mut space, 32).unwrap())
+        .collect();
+    assert_eq!(space.committed_bytes(), ARENA);
+    for &g in &cells {
+        // SAFETY: nothing refers to these objects.
+        unsafe { space.free(&memory, g) };
+    }
+    assert_eq!(space.live_objects(), 0);
+    space.verify(&memory).unwrap();
+    // The same pools now serve 256-byte objects: no new arena.
+    for _ in 0..2_000 {
+        alloc(&mut memory, &mut space, 256).unwrap();
+    }
+    assert_eq!(space.committed_bytes(), ARENA);
+    space.verify(&memory).unwrap();
+}
+
+#[test]
+fn allocation_prefers_the_fullest_arena() {
+    let (mut memory, mut space) = space(4);
+    // Fill two arenas with 8 KiB objects (2 per pool, 128 per arena).
+    let cells: Vec<usize> = (0..256)
+        .map(|_| alloc(&mut memory, &mut space, 8192).unwrap())
+        .collect();
+    assert_eq!(space.committed_bytes(), 2 * ARENA);
+    // Free one pool's worth in the first arena and most of the second.
+    let marks = SideBitmap::new(memory.valid_bits().len()).unwrap();
+    for &g in cells[2..128].iter().chain(&cells[130..140]) {
+        marks.set(g);
+    }
+    // SAFETY: only the unmarked objects die, and nothing refers to anything.
+    let (freed, _) = unsafe { space.sweep(&memory, &marks) };
+    assert_eq!(freed, 256 - 136);
+    space.verify(&memory).unwrap();
+    // The next pool comes from the first (fullest) arena.
+    let next = alloc(&mut memory, &mut space, 16).unwrap();
+    assert!(
+        next * 16 < space_start(&cells) + ARENA,
+        "took a pool from a lighter arena"
+    );
+}
+
+fn space_start(cells: &[usize]) -> usize {
+    cells.iter().min().unwrap() * 16
+}
+
+#[test]
+fn one_survivor_in_a_thousand_pins_its_pools_only() {
+    // CPython keeps an arena alive while any object in it lives. Here pools empty and go back
+    // to their arena, but an arena still returns to the system only when wholly free, so a
+    // sparse survivor keeps its arena. Measure how much that pins.
+    let (mut memory, mut space) = space(64);
+    let cells: Vec<usize> = (0..400_000)
+        .map(|_| alloc(&mut memory, &mut space, 64).unwrap())
+        .collect();
+    let before = space.committed_bytes();
+    let marks = SideBitmap::new(memory.valid_bits().len()).unwrap();
+    cells.iter().step_by(1000).for_each(|&g| marks.set(g));
+    // SAFETY: nothing refers to the unmarked objects.
+    unsafe { space.sweep(&memory, &marks) };
+    let released = space.release_empty_arenas(&memory, 0);
+    space.verify(&memory).unwrap();
+    assert_eq!(space.live_objects(), 400);
+    // 400 survivors, one every 64 KB, sit in every arena: like CPython, no arena is wholly
+    // free, so none goes back, though 15 of every 16 of their pools are free for reuse.
+    assert_eq!(released, 0);
+    assert_eq!(space.committed_bytes(), before);
+    assert_eq!(space.empty_arenas(), 0);
+}
+
+#[test]
+fn large_space_reuses_and_coalesces_runs() {
+    let mut memory = ObjectMemory::new(64 << 20).unwrap();
+    let mut large = LargeObjectSpace::new(&mut memory, 64 << 20);
+    let mut objects = vec![];
+    for i in 1..=8 {
+        let g = large.alloc(i * 10_000).unwrap();
+        // SAFETY: fresh pages handed out for this size.
+        unsafe { memory.init_object(g, Tag(0), 0, (i * 10_000 - 16) as u32, true) };
+        objects.push(g);
+    }
+    large.verify(&memory).unwrap();
+    for &g in &objects[2..5] {
+        // SAFETY: nothing refers to these objects.
+        unsafe { large.free(&memory, g) };
+    }
+    large.verify(&memory).unwrap();
+    // Freed runs of 30, 40 and 50 KB coalesced: a 100 KB object fits in them.
+    let g = large.alloc(100_000).unwrap();
+    assert_eq!(g, objects[2]);
+    large.verify(&memory).unwrap_err(); // its valid bit is not set yet
+                                        // SAFETY: fresh pages for this size.
+    unsafe { memory.init_object(g, Tag(0), 0, 100_000 - 16, true) };
+    large.verify(&memory).unwrap();
+    assert_eq!(large.live_objects(), 6);
+}
