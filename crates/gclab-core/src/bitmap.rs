@@ -20,10 +20,7 @@ impl SideBitmap {
     /// A bitmap of `len` zero bits.
     pub fn new(len: usize) -> Result<Self, ConfigError> {
         let words = len.div_ceil(64);
-        Ok(SideBitmap {
-            memory: VirtualRegion::reserve(words * 8)?,
-            len,
-        })
+        Ok(SideBitmap { memory: VirtualRegion::reserve(words * 8)?, len })
     }
 
     /// The number of bits.
@@ -49,11 +46,7 @@ impl SideBitmap {
     /// the caller has already compared `i` with `len`).
     #[inline]
     fn word_of(&self, i: usize) -> &AtomicU64 {
-        assert!(
-            i < self.len,
-            "bitmap bit {i} out of range (length {})",
-            self.len
-        );
+        assert!(i < self.len, "bitmap bit {i} out of range (length {})", self.len);
         // SAFETY: `i < len`, so word `i / 64` is below `len.div_ceil(64)`.
         unsafe { self.word_unchecked(i / 64) }
     }
@@ -109,10 +102,7 @@ impl SideBitmap {
 
     /// Clears bits `start..end`; both must be multiples of 64.
     pub fn clear_range(&self, start: usize, end: usize) {
-        assert!(
-            start % 64 == 0 && end % 64 == 0,
-            "clear_range needs word-aligned bounds"
-        );
+        assert!(start % 64 == 0 && end % 64 == 0, "clear_range needs word-aligned bounds");
         for w in start / 64..end / 64 {
             self.word(w).store(0, Relaxed);
         }
@@ -120,21 +110,13 @@ impl SideBitmap {
 
     /// Counts the set bits in `start..end`; both must be multiples of 64.
     pub fn count_range(&self, start: usize, end: usize) -> usize {
-        assert!(
-            start % 64 == 0 && end % 64 == 0,
-            "count_range needs word-aligned bounds"
-        );
-        (start / 64..end / 64)
-            .map(|w| self.word(w).load(Relaxed).count_ones() as usize)
-            .sum()
+        assert!(start % 64 == 0 && end % 64 == 0, "count_range needs word-aligned bounds");
+        (start / 64..end / 64).map(|w| self.word(w).load(Relaxed).count_ones() as usize).sum()
     }
 
     /// Calls `f` with the index of every set bit in `start..end` (multiples of 64), in order.
     pub fn for_each_set(&self, start: usize, end: usize, mut f: impl FnMut(usize)) {
-        assert!(
-            start % 64 == 0 && end % 64 == 0,
-            "for_each_set needs word-aligned bounds"
-        );
+        assert!(start % 64 == 0 && end % 64 == 0, "for_each_set needs word-aligned bounds");
         for w in start / 64..end / 64 {
             let mut bits = self.word(w).load(Relaxed);
             while bits != 0 {

@@ -37,11 +37,7 @@ pub struct HeapConfig {
 
 impl Default for HeapConfig {
     fn default() -> Self {
-        HeapConfig {
-            heap_limit: 4 << 30,
-            initial_trigger: 64 << 20,
-            growth_factor: 2.0,
-        }
+        HeapConfig { heap_limit: 4 << 30, initial_trigger: 64 << 20, growth_factor: 2.0 }
     }
 }
 
@@ -77,18 +73,12 @@ impl HeapConfig {
             });
         }
         if self.initial_trigger == 0 {
-            return Err(ConfigError {
-                field: "initial_trigger",
-                reason: "is 0; it must be at least 1 byte".into(),
-            });
+            return Err(ConfigError { field: "initial_trigger", reason: "is 0; it must be at least 1 byte".into() });
         }
         if !(self.growth_factor >= 1.0 && self.growth_factor <= 1000.0) {
             return Err(ConfigError {
                 field: "growth_factor",
-                reason: format!(
-                    "is {}; it must lie between 1.0 and 1000.0",
-                    self.growth_factor
-                ),
+                reason: format!("is {}; it must lie between 1.0 and 1000.0", self.growth_factor),
             });
         }
         Ok(())
@@ -109,12 +99,7 @@ pub struct Trigger {
 impl Trigger {
     /// The trigger for a fresh heap.
     pub fn new(config: &HeapConfig) -> Self {
-        Trigger {
-            initial: config.initial_trigger,
-            growth: config.growth_factor,
-            used: 0,
-            next: config.initial_trigger,
-        }
+        Trigger { initial: config.initial_trigger, growth: config.growth_factor, used: 0, next: config.initial_trigger }
     }
 
     /// Counts `bytes` of new objects; true when a collection is due.

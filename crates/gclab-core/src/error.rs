@@ -31,20 +31,12 @@ pub enum AllocError {
 impl fmt::Display for AllocError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AllocError::HeapExhausted {
-                requested,
-                heap_bytes,
-                limit,
-            } => write!(
+            AllocError::HeapExhausted { requested, heap_bytes, limit } => write!(
                 f,
                 "heap exhausted: an allocation of {requested} bytes does not fit under the heap \
                  limit of {limit} bytes even after a full collection ({heap_bytes} bytes in use)"
             ),
-            AllocError::TooLarge {
-                slots,
-                bytes,
-                max_bytes,
-            } => write!(
+            AllocError::TooLarge { slots, bytes, max_bytes } => write!(
                 f,
                 "object too large: {slots} slots and {bytes} data bytes exceed the largest \
                  object this heap can hold ({max_bytes} bytes)"
@@ -66,11 +58,7 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "bad heap configuration: `{}` {}",
-            self.field, self.reason
-        )
+        write!(f, "bad heap configuration: `{}` {}", self.field, self.reason)
     }
 }
 
@@ -131,11 +119,9 @@ pub enum RefError {
 impl fmt::Display for RefError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RefError::Foreign { obj, heap_id } => write!(
-                f,
-                "foreign reference: {obj:?} was made by heap {} but used with heap {heap_id}",
-                obj.heap_id()
-            ),
+            RefError::Foreign { obj, heap_id } => {
+                write!(f, "foreign reference: {obj:?} was made by heap {} but used with heap {heap_id}", obj.heap_id())
+            }
             RefError::Stale { obj } => write!(
                 f,
                 "stale reference: {obj:?} points to no live object; it was freed or moved by a \
@@ -148,19 +134,17 @@ impl fmt::Display for RefError {
                  another object (seq {found_seq}); a reference kept in a Rust local across an \
                  allocation or collection must be rooted"
             ),
-            RefError::SlotOutOfBounds { obj, index, slots } => write!(
-                f,
-                "slot index out of bounds: slot {index} of {obj:?}, which has {slots} slots"
-            ),
+            RefError::SlotOutOfBounds { obj, index, slots } => {
+                write!(f, "slot index out of bounds: slot {index} of {obj:?}, which has {slots} slots")
+            }
             RefError::DataOutOfBounds { obj, end, len } => write!(
                 f,
                 "data index out of bounds: byte range ending at {end} of {obj:?}, which has \
                  {len} data bytes"
             ),
-            RefError::RootOutOfBounds { index, len } => write!(
-                f,
-                "root index out of bounds: root {index} of a root stack of depth {len}"
-            ),
+            RefError::RootOutOfBounds { index, len } => {
+                write!(f, "root index out of bounds: root {index} of a root stack of depth {len}")
+            }
         }
     }
 }

@@ -1,8 +1,7 @@
 //! The one trait every backend implements.
 
 use crate::{
-    AllocError, CollectionKind, ConfigError, HeapConfig, ObjRef, ObjectMemory, RefError, Root,
-    Stats, Tag, VerifyError,
+    AllocError, CollectionKind, ConfigError, HeapConfig, ObjRef, ObjectMemory, RefError, Root, Stats, Tag, VerifyError,
 };
 
 /// A garbage-collected heap of objects, each with a [`Tag`], `N` reference slots and `M` bytes
@@ -63,12 +62,7 @@ pub trait Heap: Sized {
     }
 
     /// Writes slot `index` of `obj`, running the backend's write barrier.
-    fn try_store(
-        &mut self,
-        obj: ObjRef,
-        index: usize,
-        value: Option<ObjRef>,
-    ) -> Result<(), RefError>;
+    fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError>;
 
     /// The object's tag.
     #[inline]
@@ -102,8 +96,7 @@ pub trait Heap: Sized {
     #[track_caller]
     #[inline]
     fn store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) {
-        self.try_store(obj, index, value)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_store(obj, index, value).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// The object's tag. Panics on a bad reference.
@@ -165,16 +158,14 @@ pub trait Heap: Sized {
     #[track_caller]
     #[inline]
     fn pop_root(&mut self) -> Option<ObjRef> {
-        self.try_pop_root()
-            .unwrap_or_else(|_| panic!("root stack underflow: pop from an empty root stack"))
+        self.try_pop_root().unwrap_or_else(|_| panic!("root stack underflow: pop from an empty root stack"))
     }
 
     /// Overwrites root-stack entry `index`. Panics on a bad reference or index.
     #[track_caller]
     #[inline]
     fn set_root(&mut self, index: usize, obj: Option<ObjRef>) {
-        self.try_set_root(index, obj)
-            .unwrap_or_else(|e| panic!("{e}"))
+        self.try_set_root(index, obj).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Reads root-stack entry `index`. Panics on a bad index.

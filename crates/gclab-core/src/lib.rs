@@ -18,6 +18,7 @@ mod object;
 mod objref;
 mod region;
 mod roots;
+mod side_table;
 mod stats;
 
 pub use bitmap::SideBitmap;
@@ -29,4 +30,5 @@ pub use object::{object_size, Object, Slot, GRANULE, HEADER_BYTES};
 pub use objref::{ObjRef, Tag};
 pub use region::{VirtualRegion, PAGE_SIZE};
 pub use roots::{Root, RootStack, RootTable, Roots};
+pub use side_table::SideTable;
 pub use stats::{CollectionKind, Pause, PauseTimer, Stats};

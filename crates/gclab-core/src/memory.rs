@@ -50,13 +50,7 @@ impl ObjectMemory {
                 break id;
             }
         };
-        Ok(ObjectMemory {
-            region,
-            valid,
-            heap_id,
-            next_seq: 0,
-            carved: 0,
-        })
+        Ok(ObjectMemory { region, valid, heap_id, next_seq: 0, carved: 0 })
     }
 
     /// Hands a space the next `bytes` of the region (aligned to [`CARVE_ALIGN`]); returns
@@ -65,11 +59,7 @@ impl ObjectMemory {
     pub fn carve(&mut self, bytes: usize) -> usize {
         let start = self.carved.next_multiple_of(CARVE_ALIGN);
         let end = start + bytes.next_multiple_of(CARVE_ALIGN);
-        assert!(
-            end <= self.region.len(),
-            "plan carved {end} bytes from a region of {}",
-            self.region.len()
-        );
+        assert!(end <= self.region.len(), "plan carved {end} bytes from a region of {}", self.region.len());
         self.carved = end;
         start
     }
@@ -117,10 +107,7 @@ impl ObjectMemory {
     #[inline]
     pub fn resolve(&self, obj: ObjRef) -> Result<Object<'_>, RefError> {
         if obj.heap_id() != self.heap_id {
-            return Err(RefError::Foreign {
-                obj,
-                heap_id: self.heap_id,
-            });
+            return Err(RefError::Foreign { obj, heap_id: self.heap_id });
         }
         let granule = obj.granule() as usize;
         if !self.is_object(granule) {
@@ -132,10 +119,7 @@ impl ObjectMemory {
         let object = unsafe { self.object(granule) };
         #[cfg(feature = "checked")]
         if object.seq() != obj.seq() {
-            return Err(RefError::Reused {
-                obj,
-                found_seq: object.seq(),
-            });
+            return Err(RefError::Reused { obj, found_seq: object.seq() });
         }
         Ok(object)
     }
@@ -163,11 +147,7 @@ impl ObjectMemory {
     #[inline]
     pub fn slot(&self, obj: ObjRef, index: usize) -> Result<Slot<'_>, RefError> {
         let object = self.resolve(obj)?;
-        object.slot(index).ok_or(RefError::SlotOutOfBounds {
-            obj,
-            index,
-            slots: object.slot_count(),
-        })
+        object.slot(index).ok_or(RefError::SlotOutOfBounds { obj, index, slots: object.slot_count() })
     }
 
     /// Reads slot `index` of `obj`.
@@ -200,14 +180,7 @@ impl ObjectMemory {
     /// The object's bytes (`object_size(slots, bytes)` from `granule`) must lie in the region,
     /// belong to the calling space, and hold no live object.
     #[inline]
-    pub unsafe fn init_object(
-        &mut self,
-        granule: usize,
-        tag: Tag,
-        slots: u32,
-        bytes: u32,
-        fresh: bool,
-    ) -> ObjRef {
+    pub unsafe fn init_object(&mut self, granule: usize, tag: Tag, slots: u32, bytes: u32, fresh: bool) -> ObjRef {
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
         // SAFETY: forwarded to the caller; granules are 16-aligned from a page-aligned base.
@@ -250,14 +223,7 @@ mod tests {
         let a = unsafe { m.init_object(4, Tag(1), 2, 3, true) };
         assert_eq!(m.resolve(a).unwrap().slot_count(), 2);
         assert_eq!(m.load(a, 1), Ok(None));
-        assert!(matches!(
-            m.load(a, 2),
-            Err(RefError::SlotOutOfBounds {
-                index: 2,
-                slots: 2,
-                ..
-            })
-        ));
+        assert!(matches!(m.load(a, 2), Err(RefError::SlotOutOfBounds { index: 2, slots: 2, .. })));
         m.data_mut(a).unwrap().copy_from_slice(b"abc");
         assert_eq!(m.data(a).unwrap(), b"abc");
 

@@ -54,10 +54,7 @@ impl<'a> Object<'a> {
     #[inline]
     pub unsafe fn from_addr(addr: *mut u8) -> Self {
         // SAFETY: the caller guarantees `addr` is an object start, hence non-null.
-        Object {
-            addr: unsafe { NonNull::new_unchecked(addr) },
-            _memory: PhantomData,
-        }
+        Object { addr: unsafe { NonNull::new_unchecked(addr) }, _memory: PhantomData }
     }
 
     /// Writes the header of a new object at `addr` and, when `zero`, clears its slots and data.
@@ -66,14 +63,7 @@ impl<'a> Object<'a> {
     /// `addr` must be 16-aligned, with `object_size(slots, bytes)` writable bytes that no live
     /// object or reference uses.
     #[inline]
-    pub unsafe fn init(
-        addr: *mut u8,
-        tag: Tag,
-        seq: u16,
-        slots: u32,
-        bytes: u32,
-        zero: bool,
-    ) -> Self {
+    pub unsafe fn init(addr: *mut u8, tag: Tag, seq: u16, slots: u32, bytes: u32, zero: bool) -> Self {
         let word0 = tag.0 as u64 | (seq as u64) << 16 | (slots as u64) << 32;
         // SAFETY: the caller hands us exclusive, aligned, large-enough memory.
         unsafe {
@@ -135,8 +125,7 @@ impl<'a> Object<'a> {
     /// The bytes the object occupies (header, slots, data, padding).
     #[inline]
     pub fn size(self) -> usize {
-        object_size(self.slot_count(), self.data_len())
-            .expect("a live object's size is representable")
+        object_size(self.slot_count(), self.data_len()).expect("a live object's size is representable")
     }
 
     /// Slot `index`, or `None` past the slot count.
@@ -157,13 +146,7 @@ impl<'a> Object<'a> {
     #[inline]
     pub unsafe fn slot_unchecked(self, index: usize) -> Slot<'a> {
         // SAFETY: slots start right after the header, are 8-aligned, and `index` is in bounds.
-        Slot(unsafe {
-            &*self
-                .addr
-                .as_ptr()
-                .add(HEADER_BYTES + index * 8)
-                .cast::<AtomicU64>()
-        })
+        Slot(unsafe { &*self.addr.as_ptr().add(HEADER_BYTES + index * 8).cast::<AtomicU64>() })
     }
 
     /// Calls `f` with every non-null reference in the object's slots, in order.
@@ -239,10 +222,7 @@ mod tests {
         let mut buf = vec![0xffu128; 8];
         // SAFETY: the buffer is 16-aligned, 128 bytes, owned here; object_size(3, 20) = 64.
         let o = unsafe { Object::init(buf.as_mut_ptr().cast(), Tag(9), 77, 3, 20, true) };
-        assert_eq!(
-            (o.tag(), o.seq(), o.slot_count(), o.data_len(), o.size()),
-            (Tag(9), 77, 3, 20, 64)
-        );
+        assert_eq!((o.tag(), o.seq(), o.slot_count(), o.data_len(), o.size()), (Tag(9), 77, 3, 20, 64));
         assert!(o.data().iter().all(|&b| b == 0));
         assert!(o.slot(2).unwrap().get().is_none());
         assert!(o.slot(3).is_none());

@@ -82,13 +82,7 @@ impl ObjRef {
 
 impl fmt::Debug for ObjRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ObjRef(heap {}, granule {:#x}, seq {})",
-            self.heap_id(),
-            self.granule(),
-            self.seq()
-        )
+        write!(f, "ObjRef(heap {}, granule {:#x}, seq {})", self.heap_id(), self.granule(), self.seq())
     }
 }
 
@@ -122,9 +116,6 @@ mod tests {
         assert_eq!(ObjRef::from_bits(r.bits()), Some(r));
         assert_eq!(ObjRef::from_bits(0), None);
         let moved = r.with_granule(5);
-        assert_eq!(
-            (moved.heap_id(), moved.seq(), moved.granule()),
-            (0xffff, 0xabcd, 5)
-        );
+        assert_eq!((moved.heap_id(), moved.seq(), moved.granule()), (0xffff, 0xabcd, 5));
     }
 }

@@ -74,24 +74,12 @@ impl VirtualRegion {
     /// Returns the pages of `offset..offset + len` to the system. They read as zero when next
     /// touched. Both ends must be page-aligned.
     pub fn decommit(&self, offset: usize, len: usize) {
-        assert!(
-            offset % PAGE_SIZE == 0 && len % PAGE_SIZE == 0,
-            "decommit of unaligned range"
-        );
-        assert!(
-            offset.checked_add(len).is_some_and(|end| end <= self.len),
-            "decommit out of range"
-        );
+        assert!(offset % PAGE_SIZE == 0 && len % PAGE_SIZE == 0, "decommit of unaligned range");
+        assert!(offset.checked_add(len).is_some_and(|end| end <= self.len), "decommit out of range");
         // SAFETY: the range lies inside our mapping (checked above). MADV_DONTNEED on a private
         // anonymous mapping drops the pages; the mapping stays valid and reads as zero. Callers
         // hold no references into the range (they only free memory that holds no live object).
-        let rc = unsafe {
-            libc::madvise(
-                self.base.as_ptr().add(offset).cast(),
-                len,
-                libc::MADV_DONTNEED,
-            )
-        };
+        let rc = unsafe { libc::madvise(self.base.as_ptr().add(offset).cast(), len, libc::MADV_DONTNEED) };
         debug_assert_eq!(rc, 0, "madvise failed: {}", std::io::Error::last_os_error());
     }
 }

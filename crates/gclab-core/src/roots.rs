@@ -5,6 +5,7 @@
 //! must be pushed on the root stack or held by a [`Root`], or later use of it is reported as a
 //! stale reference.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -34,21 +35,13 @@ impl RootStack {
     /// Pops the top entry; `Err` on an empty stack.
     #[inline]
     pub fn pop(&mut self) -> Result<Option<ObjRef>, RefError> {
-        self.slots
-            .pop()
-            .ok_or(RefError::RootOutOfBounds { index: 0, len: 0 })
+        self.slots.pop().ok_or(RefError::RootOutOfBounds { index: 0, len: 0 })
     }
 
     /// The entry at `index` (0 is the bottom).
     #[inline]
     pub fn get(&self, index: usize) -> Result<Option<ObjRef>, RefError> {
-        self.slots
-            .get(index)
-            .copied()
-            .ok_or(RefError::RootOutOfBounds {
-                index,
-                len: self.slots.len(),
-            })
+        self.slots.get(index).copied().ok_or(RefError::RootOutOfBounds { index, len: self.slots.len() })
     }
 
     /// Overwrites the entry at `index`, returning the old one.
@@ -108,6 +101,8 @@ struct TableInner {
 #[derive(Debug, Clone)]
 pub struct RootTable {
     inner: Arc<Mutex<TableInner>>,
+    /// Set when a dropped handle left a reference in `released`: checked without the lock.
+    pending: Arc<AtomicBool>,
     track_releases: bool,
 }
 
@@ -115,10 +110,7 @@ impl RootTable {
     /// An empty table. With `track_releases`, references of dropped handles are kept until
     /// [`RootTable::drain_released`] (a reference-counting heap decrements them there).
     pub fn new(track_releases: bool) -> Self {
-        RootTable {
-            inner: Arc::default(),
-            track_releases,
-        }
+        RootTable { inner: Arc::default(), pending: Arc::default(), track_releases }
     }
 
     /// Adds an entry for `obj` (already validated by the heap) and returns its handle.
@@ -135,20 +127,12 @@ impl RootTable {
                 u32::try_from(inner.entries.len() - 1).expect("more than 2^32 root handles")
             }
         };
-        Root {
-            table: self.clone(),
-            index,
-        }
+        Root { table: self.clone(), index }
     }
 
     /// Calls `f` on every rooted reference.
     pub fn for_each(&self, mut f: impl FnMut(ObjRef)) {
-        self.inner
-            .lock()
-            .entries
-            .iter()
-            .flatten()
-            .for_each(|&r| f(r));
+        self.inner.lock().entries.iter().flatten().for_each(|&r| f(r));
     }
 
     /// Rewrites every rooted reference (for a moving collector).
@@ -160,6 +144,9 @@ impl RootTable {
 
     /// Hands each reference released by a dropped handle since the last call to `f`.
     pub fn drain_released(&self, mut f: impl FnMut(ObjRef)) {
+        if !self.pending.swap(false, Ordering::Acquire) {
+            return;
+        }
         let released = std::mem::take(&mut self.inner.lock().released);
         released.into_iter().for_each(&mut f);
     }
@@ -206,6 +193,7 @@ impl Drop for Root {
         inner.live -= 1;
         if let (true, Some(old)) = (track, old) {
             inner.released.push(old);
+            self.table.pending.store(true, Ordering::Release);
         }
     }
 }
@@ -224,10 +212,7 @@ pub struct Roots {
 impl Roots {
     /// Empty roots; see [`RootTable::new`] for `track_releases`.
     pub fn new(track_releases: bool) -> Self {
-        Roots {
-            stack: RootStack::new(),
-            table: RootTable::new(track_releases),
-        }
+        Roots { stack: RootStack::new(), table: RootTable::new(track_releases) }
     }
 
     /// Validates and pushes.
@@ -253,9 +238,7 @@ impl Roots {
     /// Validates and makes a handle. Panics, naming the mistake, on a bad reference.
     #[track_caller]
     pub fn handle(&self, memory: &ObjectMemory, obj: ObjRef) -> Root {
-        memory
-            .check_value(Some(obj))
-            .unwrap_or_else(|e| panic!("{e}"));
+        memory.check_value(Some(obj)).unwrap_or_else(|e| panic!("{e}"));
         self.table.add(obj)
     }
 
@@ -277,10 +260,7 @@ mod tests {
         s.push(Some(r));
         s.push(None);
         assert_eq!(s.get(0), Ok(Some(r)));
-        assert_eq!(
-            s.get(2),
-            Err(RefError::RootOutOfBounds { index: 2, len: 2 })
-        );
+        assert_eq!(s.get(2), Err(RefError::RootOutOfBounds { index: 2, len: 2 }));
         assert_eq!(s.set(1, Some(r)), Ok(None));
         assert_eq!(s.iter().count(), 2);
         let mut dropped = 0;

@@ -95,9 +95,7 @@ impl Default for Stats {
 
 fn gc_log_enabled() -> bool {
     static ENABLED: OnceLock<bool> = OnceLock::new();
-    *ENABLED.get_or_init(|| {
-        std::env::var("GCLAB_LOG").is_ok_and(|v| v.split(',').any(|part| part.trim() == "gc"))
-    })
+    *ENABLED.get_or_init(|| std::env::var("GCLAB_LOG").is_ok_and(|v| v.split(',').any(|part| part.trim() == "gc")))
 }
 
 impl Stats {
@@ -130,10 +128,7 @@ impl Stats {
 
     /// Starts timing a pause; `bytes_before` is the bytes in objects now.
     pub fn begin_pause(&self, bytes_before: usize) -> PauseTimer {
-        PauseTimer {
-            started: Instant::now(),
-            bytes_before,
-        }
+        PauseTimer { started: Instant::now(), bytes_before }
     }
 
     /// Ends a pause and logs it. With `GCLAB_LOG=gc` in the environment, prints one line per
@@ -169,10 +164,6 @@ impl Stats {
 
     /// The longest pause.
     pub fn max_pause(&self) -> Duration {
-        self.pauses
-            .iter()
-            .map(|p| p.duration)
-            .max()
-            .unwrap_or_default()
+        self.pauses.iter().map(|p| p.duration).max().unwrap_or_default()
     }
 }

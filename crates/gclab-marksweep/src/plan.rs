@@ -1,8 +1,8 @@
 //! The mark-sweep plan: a pool space, a large-object space, a mark bitmap and a tracer.
 
 use gclab_core::{
-    ensure, object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef,
-    ObjectMemory, RefError, Root, Roots, SideBitmap, Stats, Tag, Trigger, VerifyError,
+    ensure, object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory, RefError,
+    Root, Roots, SideBitmap, Stats, Tag, Trigger, VerifyError,
 };
 use gclab_space::{LargeObjectSpace, PoolConfig, PoolSpace};
 
@@ -77,11 +77,7 @@ impl MarkSweepHeap {
     }
 
     fn exhausted(&self, requested: usize) -> AllocError {
-        AllocError::HeapExhausted {
-            requested,
-            heap_bytes: self.heap_bytes(),
-            limit: self.limit,
-        }
+        AllocError::HeapExhausted { requested, heap_bytes: self.heap_bytes(), limit: self.limit }
     }
 
     #[cold]
@@ -98,10 +94,7 @@ impl MarkSweepHeap {
             let may_commit = self.heap_bytes() + self.pools.arena_bytes() <= self.limit;
             if self.pools.take_pool(&self.memory, class, may_commit) {
                 self.stats.set_heap_bytes(self.heap_bytes());
-                return Ok(self
-                    .pools
-                    .alloc(&self.memory, class)
-                    .expect("a fresh pool has a free cell"));
+                return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
             }
             if collected {
                 return Err(self.exhausted(self.pools.arena_bytes()));
@@ -115,18 +108,9 @@ impl MarkSweepHeap {
     }
 
     #[cold]
-    fn alloc_large(
-        &mut self,
-        slots: usize,
-        bytes: usize,
-        size: usize,
-    ) -> Result<usize, AllocError> {
+    fn alloc_large(&mut self, slots: usize, bytes: usize, size: usize) -> Result<usize, AllocError> {
         if size > self.limit {
-            return Err(AllocError::TooLarge {
-                slots,
-                bytes,
-                max_bytes: self.limit,
-            });
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
         }
         let footprint = LargeObjectSpace::footprint(size);
         let mut collected = false;
@@ -186,8 +170,7 @@ impl MarkSweepHeap {
         let keep = self.trigger.next().saturating_sub(live_bytes) / self.pools.arena_bytes();
         let released = self.pools.release_empty_arenas(&self.memory, keep);
         let stats = &mut self.stats;
-        stats.live_objects_after_gc =
-            (self.pools.live_objects() + self.large.live_objects()) as u64;
+        stats.live_objects_after_gc = (self.pools.live_objects() + self.large.live_objects()) as u64;
         stats.live_bytes_after_gc = live_bytes as u64;
         stats.set_heap_bytes(self.pools.committed_bytes() + self.large.committed_bytes());
         stats.bump("objects_marked", marked as u64);
@@ -202,20 +185,13 @@ impl Heap for MarkSweepHeap {
     const NAME: &'static str = "marksweep";
 
     fn with_config(config: HeapConfig) -> Result<Self, ConfigError> {
-        Self::with_backend_config(MarkSweepConfig {
-            heap: config,
-            ..MarkSweepConfig::default()
-        })
+        Self::with_backend_config(MarkSweepConfig { heap: config, ..MarkSweepConfig::default() })
     }
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
         let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge {
-                slots,
-                bytes,
-                max_bytes: self.limit,
-            });
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
         };
         let (granule, fresh) = match self.pools.classes().class_of(size) {
             Some(class) => {
@@ -223,8 +199,7 @@ impl Heap for MarkSweepHeap {
                     Some(granule) => granule,
                     None => self.alloc_small_slow(class)?,
                 };
-                self.trigger
-                    .note_allocated(self.pools.classes().size(class));
+                self.trigger.note_allocated(self.pools.classes().size(class));
                 (granule, false)
             }
             None => (self.alloc_large(slots, bytes, size)?, true),
@@ -232,10 +207,7 @@ impl Heap for MarkSweepHeap {
         self.stats.note_allocation(size);
         // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
         // no live object. Large-space pages are fresh (zero); pool cells are cleared.
-        Ok(unsafe {
-            self.memory
-                .init_object(granule, tag, slots as u32, bytes as u32, fresh)
-        })
+        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh) })
     }
 
     #[inline]
@@ -244,12 +216,7 @@ impl Heap for MarkSweepHeap {
     }
 
     #[inline]
-    fn try_store(
-        &mut self,
-        obj: ObjRef,
-        index: usize,
-        value: Option<ObjRef>,
-    ) -> Result<(), RefError> {
+    fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
         self.memory.check_value(value)?;
         let slot = self.memory.slot(obj, index)?;
         // SAFETY: `value` was validated; this collector needs no write barrier (it stops the
@@ -319,9 +286,7 @@ impl Heap for MarkSweepHeap {
                 return;
             }
             if self.marks.get(granule) {
-                problem = Some(format!(
-                    "object at granule {granule:#x} is marked outside a collection"
-                ));
+                problem = Some(format!("object at granule {granule:#x} is marked outside a collection"));
             }
             // SAFETY: the spaces report only granules whose valid bit is set.
             let object = unsafe { self.memory.object(granule) };
@@ -329,7 +294,8 @@ impl Heap for MarkSweepHeap {
                 // SAFETY: `i` is below the slot count.
                 if let Some(target) = unsafe { object.slot_unchecked(i) }.get() {
                     if let Err(e) = self.memory.resolve(target) {
-                        problem = Some(format!("slot {i} of the object at granule {granule:#x} holds a bad reference: {e}"));
+                        problem =
+                            Some(format!("slot {i} of the object at granule {granule:#x} holds a bad reference: {e}"));
                         return;
                     }
                 }
@@ -340,22 +306,14 @@ impl Heap for MarkSweepHeap {
         if let Some(problem) = problem {
             return Err(VerifyError(problem));
         }
-        ensure!(
-            objects == self.live_objects(),
-            "{objects} objects found, {} counted",
-            self.live_objects()
-        );
+        ensure!(objects == self.live_objects(), "{objects} objects found, {} counted", self.live_objects());
         let mut bad_root = None;
         self.roots.for_each(|root| {
             if let Err(e) = self.memory.resolve(root) {
                 bad_root.get_or_insert(e);
             }
         });
-        ensure!(
-            bad_root.is_none(),
-            "a root holds a bad reference: {}",
-            bad_root.expect("checked")
-        );
+        ensure!(bad_root.is_none(), "a root holds a bad reference: {}", bad_root.expect("checked"));
         ensure!(
             self.heap_bytes() <= self.limit,
             "heap holds {} bytes over its limit {}",

@@ -4,12 +4,7 @@ use gclab_core::{AllocError, CollectionKind, Heap, HeapConfig, Tag};
 use gclab_marksweep::MarkSweepHeap;
 
 fn small_heap(limit: usize) -> MarkSweepHeap {
-    MarkSweepHeap::with_config(
-        HeapConfig::default()
-            .heap_limit(limit)
-            .initial_trigger(256 << 10),
-    )
-    .unwrap()
+    MarkSweepHeap::with_config(HeapConfig::default().heap_limit(limit).initial_trigger(256 << 10)).unwrap()
 }
 
 #[test]
@@ -52,10 +47,7 @@ fn exhaustion_is_an_error_not_an_abort() {
             Err(e) => break e,
         }
     };
-    assert!(
-        matches!(err, AllocError::HeapExhausted { limit, .. } if limit == 2 << 20),
-        "{err}"
-    );
+    assert!(matches!(err, AllocError::HeapExhausted { limit, .. } if limit == 2 << 20), "{err}");
     assert!(err.to_string().contains("heap exhausted"));
     heap.verify().unwrap();
     // Dropping the list makes room again.
@@ -89,8 +81,7 @@ fn large_objects_live_and_die_with_their_pages() {
 
 #[test]
 fn empty_arenas_go_back_to_the_system() {
-    let mut heap =
-        MarkSweepHeap::with_config(HeapConfig::default().initial_trigger(1 << 20)).unwrap();
+    let mut heap = MarkSweepHeap::with_config(HeapConfig::default().initial_trigger(1 << 20)).unwrap();
     heap.push_root(None);
     for i in 0..200_000 {
         let node = heap.allocate(Tag(0), 1, 48).unwrap();
@@ -104,11 +95,7 @@ fn empty_arenas_go_back_to_the_system() {
     heap.set_root(0, None);
     heap.collect(CollectionKind::Full);
     assert_eq!(heap.live_objects(), 0);
-    assert!(
-        heap.stats().heap_bytes < peak / 4,
-        "{} of {peak} bytes kept",
-        heap.stats().heap_bytes
-    );
+    assert!(heap.stats().heap_bytes < peak / 4, "{} of {peak} bytes kept", heap.stats().heap_bytes);
     assert!(heap.stats().counters["arenas_released"] > 0);
     heap.verify().unwrap();
 }

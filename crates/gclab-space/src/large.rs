@@ -74,11 +74,7 @@ impl LargeObjectSpace {
     /// when the space has no run that long.
     pub fn alloc(&mut self, size: usize) -> Option<usize> {
         let pages = u32::try_from(Self::footprint(size) / PAGE_SIZE).ok()?;
-        let fit = self
-            .free
-            .iter()
-            .find(|&(_, &len)| len >= pages)
-            .map(|(&first, &len)| (first, len));
+        let fit = self.free.iter().find(|&(_, &len)| len >= pages).map(|(&first, &len)| (first, len));
         let first = match fit {
             Some((first, len)) => {
                 self.free.remove(&first);
@@ -116,16 +112,10 @@ impl LargeObjectSpace {
     /// An object of this space must start at `granule`, and no slot or root may refer to it.
     pub unsafe fn free(&mut self, memory: &ObjectMemory, granule: usize) -> usize {
         let first = self.page_of(granule);
-        let pages = self
-            .objects
-            .remove(&first)
-            .expect("free of an object not in the large space");
+        let pages = self.objects.remove(&first).expect("free of an object not in the large space");
         // SAFETY: forwarded to the caller.
         unsafe { memory.free_object(granule) };
-        memory.decommit(
-            self.start + first as usize * PAGE_SIZE,
-            pages as usize * PAGE_SIZE,
-        );
+        memory.decommit(self.start + first as usize * PAGE_SIZE, pages as usize * PAGE_SIZE);
         self.committed_pages -= pages as usize;
         self.live_bytes -= pages as usize * PAGE_SIZE;
         let (mut first, mut pages) = (first, pages);
@@ -173,54 +163,35 @@ impl LargeObjectSpace {
 
     /// Calls `f` with the granule of every allocated object, in address order.
     pub fn for_each_object(&self, mut f: impl FnMut(usize)) {
-        self.objects
-            .keys()
-            .for_each(|&page| f(self.granule_of(page)));
+        self.objects.keys().for_each(|&page| f(self.granule_of(page)));
     }
 
     /// Checks that objects and free runs tile the space below the frontier without overlap,
     /// that free runs are coalesced, that every object has its valid bit, and the totals.
     pub fn verify(&self, memory: &ObjectMemory) -> Result<(), VerifyError> {
-        let mut runs: Vec<(u32, u32, bool)> =
-            self.objects.iter().map(|(&f, &n)| (f, n, true)).collect();
+        let mut runs: Vec<(u32, u32, bool)> = self.objects.iter().map(|(&f, &n)| (f, n, true)).collect();
         runs.extend(self.free.iter().map(|(&f, &n)| (f, n, false)));
         runs.sort_unstable();
         let mut next = 0;
         let mut previous_free = false;
         for &(first, pages, is_object) in &runs {
             ensure!(pages > 0, "large space: empty run at page {first}");
-            ensure!(
-                first == next,
-                "large space: gap or overlap at page {first} (expected {next})"
-            );
-            ensure!(
-                is_object || !previous_free,
-                "large space: free runs at page {first} not coalesced"
-            );
+            ensure!(first == next, "large space: gap or overlap at page {first} (expected {next})");
+            ensure!(is_object || !previous_free, "large space: free runs at page {first} not coalesced");
             if is_object {
-                ensure!(
-                    memory.is_object(self.granule_of(first)),
-                    "large object at page {first} has no valid bit"
-                );
+                ensure!(memory.is_object(self.granule_of(first)), "large object at page {first} has no valid bit");
             }
             previous_free = !is_object;
             next = first + pages;
         }
-        ensure!(
-            next == self.frontier,
-            "large space: runs end at page {next}, frontier is {}",
-            self.frontier
-        );
+        ensure!(next == self.frontier, "large space: runs end at page {next}, frontier is {}", self.frontier);
         let pages: usize = self.objects.values().map(|&n| n as usize).sum();
         ensure!(
             pages == self.committed_pages,
             "large space: {pages} pages in objects, {} counted",
             self.committed_pages
         );
-        ensure!(
-            pages * PAGE_SIZE == self.live_bytes,
-            "large space: live bytes disagree"
-        );
+        ensure!(pages * PAGE_SIZE == self.live_bytes, "large space: live bytes disagree");
         Ok(())
     }
 }

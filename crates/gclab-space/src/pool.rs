@@ -38,23 +38,14 @@ pub struct PoolConfig {
 
 impl Default for PoolConfig {
     fn default() -> Self {
-        PoolConfig {
-            arena_bytes: 1 << 20,
-            pool_bytes: 16 << 10,
-            max_object_bytes: MAX_CLASS_BYTES,
-        }
+        PoolConfig { arena_bytes: 1 << 20, pool_bytes: 16 << 10, max_object_bytes: MAX_CLASS_BYTES }
     }
 }
 
 impl PoolConfig {
     /// Checks the geometry, naming the field at fault.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |field, reason: &str| {
-            Err(ConfigError {
-                field,
-                reason: reason.to_string(),
-            })
-        };
+        let bad = |field, reason: &str| Err(ConfigError { field, reason: reason.to_string() });
         if !self.pool_bytes.is_power_of_two() || !(1024..=1 << 20).contains(&self.pool_bytes) {
             return bad("pool_bytes", "must be a power of two from 1 KiB to 1 MiB");
         }
@@ -69,10 +60,7 @@ impl PoolConfig {
             || self.max_object_bytes < GRANULE
             || self.max_object_bytes > MAX_CLASS_BYTES.min(self.pool_bytes)
         {
-            return bad(
-                "max_object_bytes",
-                "must be a multiple of 16 from 16 to min(8192, pool_bytes)",
-            );
+            return bad("max_object_bytes", "must be a multiple of 16 from 16 to min(8192, pool_bytes)");
         }
         Ok(())
     }
@@ -93,16 +81,8 @@ struct Pool {
     next: u32,
 }
 
-const FREE_POOL: Pool = Pool {
-    class: NO_CLASS,
-    cell: 0,
-    free_head: NIL,
-    bump: 0,
-    live: 0,
-    capacity: 0,
-    prev: NIL,
-    next: NIL,
-};
+const FREE_POOL: Pool =
+    Pool { class: NO_CLASS, cell: 0, free_head: NIL, bump: 0, live: 0, capacity: 0, prev: NIL, next: NIL };
 
 #[derive(Clone, Copy, Debug)]
 struct Arena {
@@ -131,17 +111,15 @@ pub struct PoolSpace {
     bucket_mask: u128,
     released: Vec<u32>,
     committed_arenas: usize,
+    /// Committed arenas with every pool free.
+    empty_arenas: usize,
     live_objects: usize,
     live_bytes: usize,
 }
 
 impl PoolSpace {
     /// A space of up to `bytes` (rounded up to whole arenas), carved from `memory`.
-    pub fn new(
-        memory: &mut ObjectMemory,
-        bytes: usize,
-        config: PoolConfig,
-    ) -> Result<Self, ConfigError> {
+    pub fn new(memory: &mut ObjectMemory, bytes: usize, config: PoolConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let bytes = bytes.next_multiple_of(config.arena_bytes);
         let start = memory.carve(bytes);
@@ -159,6 +137,7 @@ impl PoolSpace {
             bucket_mask: 0,
             released: Vec::new(),
             committed_arenas: 0,
+            empty_arenas: 0,
             live_objects: 0,
             live_bytes: 0,
             config,
@@ -201,14 +180,9 @@ impl PoolSpace {
     }
 
     /// Arenas wholly free but still committed.
+    #[inline]
     pub fn empty_arenas(&self) -> usize {
-        let mut n = 0;
-        let mut a = self.buckets[self.pools_per_arena as usize];
-        while a != NIL {
-            n += 1;
-            a = self.arenas[a as usize].next;
-        }
-        n
+        self.empty_arenas
     }
 
     /// Whether `granule` lies in this space.
@@ -243,8 +217,7 @@ impl PoolSpace {
         let pool = &mut self.pools[index as usize];
         let offset = if pool.free_head != NIL {
             let offset = pool.free_head;
-            let granule =
-                (self.start + index as usize * self.config.pool_bytes + offset as usize) / GRANULE;
+            let granule = (self.start + index as usize * self.config.pool_bytes + offset as usize) / GRANULE;
             pool.free_head = Self::link_word(memory, granule).load(Relaxed) as u32;
             offset
         } else {
@@ -298,17 +271,8 @@ impl PoolSpace {
         let arena = match self.released.pop() {
             Some(a) => a,
             None if self.arenas.len() < self.max_arenas => {
-                self.arenas.push(Arena {
-                    committed: false,
-                    free_pools: 0,
-                    free_head: NIL,
-                    prev: NIL,
-                    next: NIL,
-                });
-                self.pools.extend(std::iter::repeat_n(
-                    FREE_POOL,
-                    self.pools_per_arena as usize,
-                ));
+                self.arenas.push(Arena { committed: false, free_pools: 0, free_head: NIL, prev: NIL, next: NIL });
+                self.pools.extend(std::iter::repeat_n(FREE_POOL, self.pools_per_arena as usize));
                 (self.arenas.len() - 1) as u32
             }
             None => return None,
@@ -316,22 +280,10 @@ impl PoolSpace {
         let first = arena * self.pools_per_arena;
         // Thread the free-pool list so the lowest pool comes first.
         for p in first..first + self.pools_per_arena {
-            self.pools[p as usize] = Pool {
-                next: if p + 1 < first + self.pools_per_arena {
-                    p + 1
-                } else {
-                    NIL
-                },
-                ..FREE_POOL
-            };
+            self.pools[p as usize] =
+                Pool { next: if p + 1 < first + self.pools_per_arena { p + 1 } else { NIL }, ..FREE_POOL };
         }
-        self.arenas[arena as usize] = Arena {
-            committed: true,
-            free_pools: 0,
-            free_head: first,
-            prev: NIL,
-            next: NIL,
-        };
+        self.arenas[arena as usize] = Arena { committed: true, free_pools: 0, free_head: first, prev: NIL, next: NIL };
         self.set_free_pools(arena, self.pools_per_arena);
         self.committed_arenas += 1;
         Some(arena)
@@ -349,10 +301,7 @@ impl PoolSpace {
         let index = (byte / self.config.pool_bytes) as u32;
         let offset = (byte % self.config.pool_bytes) as u32;
         let pool = &mut self.pools[index as usize];
-        debug_assert!(
-            pool.class != NO_CLASS && offset % pool.cell == 0,
-            "free of a non-cell"
-        );
+        debug_assert!(pool.class != NO_CLASS && offset % pool.cell == 0, "free of a non-cell");
         Self::link_word(memory, granule).store(pool.free_head as u64, Relaxed);
         pool.free_head = offset;
         let was_full = pool.live == pool.capacity;
@@ -373,10 +322,7 @@ impl PoolSpace {
 
     fn return_pool(&mut self, index: u32) {
         let arena = index / self.pools_per_arena;
-        self.pools[index as usize] = Pool {
-            next: self.arenas[arena as usize].free_head,
-            ..FREE_POOL
-        };
+        self.pools[index as usize] = Pool { next: self.arenas[arena as usize].free_head, ..FREE_POOL };
         self.arenas[arena as usize].free_head = index;
         self.set_free_pools(arena, self.arenas[arena as usize].free_pools + 1);
     }
@@ -404,9 +350,7 @@ impl PoolSpace {
             let valid_bits = memory.valid_bits();
             let survivors: u32 = words
                 .clone()
-                .map(|w| {
-                    (valid_bits.word(w).load(Relaxed) & marks.word(w).load(Relaxed)).count_ones()
-                })
+                .map(|w| (valid_bits.word(w).load(Relaxed) & marks.word(w).load(Relaxed)).count_ones())
                 .sum();
             let pool = self.pools[index];
             let dead = pool.live - survivors;
@@ -466,17 +410,9 @@ impl PoolSpace {
                 kept += 1;
             } else {
                 self.unlink_bucket(arena);
-                self.arenas[arena as usize] = Arena {
-                    committed: false,
-                    free_pools: 0,
-                    free_head: NIL,
-                    prev: NIL,
-                    next: NIL,
-                };
-                memory.decommit(
-                    self.start + arena as usize * self.config.arena_bytes,
-                    self.config.arena_bytes,
-                );
+                self.arenas[arena as usize] =
+                    Arena { committed: false, free_pools: 0, free_head: NIL, prev: NIL, next: NIL };
+                memory.decommit(self.start + arena as usize * self.config.arena_bytes, self.config.arena_bytes);
                 self.released.push(arena);
                 self.committed_arenas -= 1;
                 released += 1;
@@ -491,9 +427,7 @@ impl PoolSpace {
         for (index, pool) in self.pools.iter().enumerate() {
             if pool.class != NO_CLASS {
                 let g = self.granule_of(index as u32, 0);
-                memory
-                    .valid_bits()
-                    .for_each_set(g, g + self.config.pool_bytes / GRANULE, &mut f);
+                memory.valid_bits().for_each_set(g, g + self.config.pool_bytes / GRANULE, &mut f);
             }
         }
     }
@@ -503,6 +437,9 @@ impl PoolSpace {
             self.unlink_bucket(arena);
         }
         self.arenas[arena as usize].free_pools = count;
+        if count == self.pools_per_arena {
+            self.empty_arenas += 1;
+        }
         if count > 0 {
             let head = self.buckets[count as usize];
             self.arenas[arena as usize].prev = NIL;
@@ -516,12 +453,10 @@ impl PoolSpace {
     }
 
     fn unlink_bucket(&mut self, arena: u32) {
-        let Arena {
-            prev,
-            next,
-            free_pools,
-            ..
-        } = self.arenas[arena as usize];
+        let Arena { prev, next, free_pools, .. } = self.arenas[arena as usize];
+        if free_pools == self.pools_per_arena {
+            self.empty_arenas -= 1;
+        }
         if prev != NIL {
             self.arenas[prev as usize].next = next;
         } else {
@@ -547,9 +482,7 @@ impl PoolSpace {
     }
 
     fn unlink_usable(&mut self, index: u32) {
-        let Pool {
-            prev, next, class, ..
-        } = self.pools[index as usize];
+        let Pool { prev, next, class, .. } = self.pools[index as usize];
         if prev != NIL {
             self.pools[prev as usize].next = next;
         } else {
@@ -581,10 +514,7 @@ impl PoolSpace {
                 ensure!(!in_usable[p as usize], "pool {p} twice in usable lists");
                 in_usable[p as usize] = true;
                 steps += 1;
-                ensure!(
-                    steps <= self.pools.len(),
-                    "usable list of class {class} loops"
-                );
+                ensure!(steps <= self.pools.len(), "usable list of class {class} loops");
                 prev = p;
                 p = pool.next;
             }
@@ -595,21 +525,13 @@ impl PoolSpace {
             let pools = first..first + self.pools_per_arena as usize;
             if !arena.committed {
                 let g = self.granule_of(first as u32, 0);
-                let valid = memory
-                    .valid_bits()
-                    .count_range(g, g + self.config.arena_bytes / GRANULE);
+                let valid = memory.valid_bits().count_range(g, g + self.config.arena_bytes / GRANULE);
                 ensure!(valid == 0, "released arena {a} holds {valid} valid bits");
-                ensure!(
-                    self.released.contains(&(a as u32)),
-                    "uncommitted arena {a} is not on the released list"
-                );
+                ensure!(self.released.contains(&(a as u32)), "uncommitted arena {a} is not on the released list");
                 continue;
             }
             committed += 1;
-            let free_pools = self.pools[pools.clone()]
-                .iter()
-                .filter(|p| p.class == NO_CLASS)
-                .count();
+            let free_pools = self.pools[pools.clone()].iter().filter(|p| p.class == NO_CLASS).count();
             ensure!(
                 free_pools == arena.free_pools as usize,
                 "arena {a} counts {} free pools, has {free_pools}",
@@ -617,25 +539,13 @@ impl PoolSpace {
             );
             let (mut p, mut steps) = (arena.free_head, 0);
             while p != NIL {
-                ensure!(
-                    pools.contains(&(p as usize)),
-                    "arena {a}'s free-pool list leaves the arena"
-                );
-                ensure!(
-                    self.pools[p as usize].class == NO_CLASS,
-                    "pool {p} on a free-pool list is in use"
-                );
+                ensure!(pools.contains(&(p as usize)), "arena {a}'s free-pool list leaves the arena");
+                ensure!(self.pools[p as usize].class == NO_CLASS, "pool {p} on a free-pool list is in use");
                 steps += 1;
-                ensure!(
-                    steps <= free_pools,
-                    "arena {a}'s free-pool list is longer than its free pools"
-                );
+                ensure!(steps <= free_pools, "arena {a}'s free-pool list is longer than its free pools");
                 p = self.pools[p as usize].next;
             }
-            ensure!(
-                steps == free_pools,
-                "arena {a}'s free-pool list has {steps} of {free_pools} free pools"
-            );
+            ensure!(steps == free_pools, "arena {a}'s free-pool list has {steps} of {free_pools} free pools");
             for index in pools {
                 let pool = &self.pools[index];
                 let g = self.granule_of(index as u32, 0);
@@ -649,10 +559,7 @@ impl PoolSpace {
                     pool.cell == cell && pool.capacity == self.config.pool_bytes as u32 / cell,
                     "pool {index}: bad geometry"
                 );
-                ensure!(
-                    pool.bump % cell == 0 && pool.bump <= pool.capacity * cell,
-                    "pool {index}: bad bump offset"
-                );
+                ensure!(pool.bump % cell == 0 && pool.bump <= pool.capacity * cell, "pool {index}: bad bump offset");
                 ensure!(pool.live > 0, "pool {index} is in use with no live object");
                 ensure!(
                     in_usable[index] == (pool.live < pool.capacity),
@@ -667,33 +574,17 @@ impl PoolSpace {
                     }
                     valid += 1;
                 });
-                ensure!(
-                    misplaced.is_none(),
-                    "pool {index}: valid bit at offset {misplaced:?}, not an allocated cell"
-                );
-                ensure!(
-                    valid == pool.live,
-                    "pool {index}: {valid} valid bits but {} live cells",
-                    pool.live
-                );
+                ensure!(misplaced.is_none(), "pool {index}: valid bit at offset {misplaced:?}, not an allocated cell");
+                ensure!(valid == pool.live, "pool {index}: {valid} valid bits but {} live cells", pool.live);
                 let mut seen = vec![false; pool.capacity as usize];
                 let (mut offset, mut free) = (pool.free_head, 0);
                 while offset != NIL {
-                    ensure!(
-                        offset < pool.bump && offset % cell == 0,
-                        "pool {index}: free cell at bad offset {offset}"
-                    );
+                    ensure!(offset < pool.bump && offset % cell == 0, "pool {index}: free cell at bad offset {offset}");
                     let cell_index = (offset / cell) as usize;
-                    ensure!(
-                        !seen[cell_index],
-                        "pool {index}: cell {offset} twice on the free list"
-                    );
+                    ensure!(!seen[cell_index], "pool {index}: cell {offset} twice on the free list");
                     seen[cell_index] = true;
                     let granule = self.granule_of(index as u32, offset);
-                    ensure!(
-                        !memory.is_object(granule),
-                        "pool {index}: free cell {offset} has its valid bit set"
-                    );
+                    ensure!(!memory.is_object(granule), "pool {index}: free cell {offset} has its valid bit set");
                     free += 1;
                     offset = Self::link_word(memory, granule).load(Relaxed) as u32;
                 }
@@ -707,32 +598,16 @@ impl PoolSpace {
                 live_bytes += (pool.live * cell) as usize;
             }
         }
-        ensure!(
-            committed == self.committed_arenas,
-            "{committed} arenas committed, {} counted",
-            self.committed_arenas
-        );
-        ensure!(
-            live_objects == self.live_objects,
-            "{live_objects} live objects, {} counted",
-            self.live_objects
-        );
-        ensure!(
-            live_bytes == self.live_bytes,
-            "{live_bytes} live bytes, {} counted",
-            self.live_bytes
-        );
+        let empty = self.arenas.iter().filter(|a| a.committed && a.free_pools == self.pools_per_arena).count();
+        ensure!(empty == self.empty_arenas, "{empty} empty arenas, {} counted", self.empty_arenas);
+        ensure!(committed == self.committed_arenas, "{committed} arenas committed, {} counted", self.committed_arenas);
+        ensure!(live_objects == self.live_objects, "{live_objects} live objects, {} counted", self.live_objects);
+        ensure!(live_bytes == self.live_bytes, "{live_bytes} live bytes, {} counted", self.live_bytes);
         for (k, &head) in self.buckets.iter().enumerate().skip(1) {
-            ensure!(
-                (head != NIL) == (self.bucket_mask & (1 << k) != 0),
-                "bucket {k}: mask disagrees"
-            );
+            ensure!((head != NIL) == (self.bucket_mask & (1 << k) != 0), "bucket {k}: mask disagrees");
             let (mut a, mut steps) = (head, 0);
             while a != NIL {
-                ensure!(
-                    self.arenas[a as usize].free_pools as usize == k,
-                    "arena {a} in bucket {k} has other count"
-                );
+                ensure!(self.arenas[a as usize].free_pools as usize == k, "arena {a} in bucket {k} has other count");
                 steps += 1;
                 ensure!(steps <= self.arenas.len(), "bucket {k} loops");
                 a = self.arenas[a as usize].next;

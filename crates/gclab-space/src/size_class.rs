@@ -47,11 +47,7 @@ impl SizeClasses {
             }
             *slot = class as u8;
         }
-        SizeClasses {
-            sizes,
-            by_granules,
-            max_bytes,
-        }
+        SizeClasses { sizes, by_granules, max_bytes }
     }
 
     /// The class serving objects of `bytes` (a multiple of 16), or `None` above the largest.
@@ -97,10 +93,7 @@ mod tests {
         for bytes in (16..=MAX_CLASS_BYTES).step_by(16) {
             let class = c.class_of(bytes).unwrap();
             assert!(c.size(class) >= bytes);
-            assert!(
-                class == 0 || c.size(class - 1) < bytes,
-                "{bytes} not in the tightest class"
-            );
+            assert!(class == 0 || c.size(class - 1) < bytes, "{bytes} not in the tightest class");
         }
         assert_eq!(c.class_of(MAX_CLASS_BYTES + 16), None);
     }

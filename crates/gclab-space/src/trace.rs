@@ -27,11 +27,7 @@ fn prefetch(addr: *const u8) {
 /// # Safety
 /// Every granule on `work`, and every non-null reference in the slots of every object
 /// reachable from them, must be the start of an allocated object of `memory`.
-pub unsafe fn mark_transitive(
-    memory: &ObjectMemory,
-    marks: &SideBitmap,
-    work: &mut Vec<u32>,
-) -> usize {
+pub unsafe fn mark_transitive(memory: &ObjectMemory, marks: &SideBitmap, work: &mut Vec<u32>) -> usize {
     let mut window = [0u32; WINDOW];
     let (mut head, mut len) = (0usize, 0usize);
     let mut scanned = 0;

@@ -30,34 +30,23 @@ fn alloc(memory: &mut ObjectMemory, space: &mut PoolSpace, bytes: usize) -> Opti
 #[test]
 fn cells_are_distinct_and_freed_cells_reused() {
     let (mut memory, mut space) = space(4);
-    let a: Vec<usize> = (0..1000)
-        .map(|_| alloc(&mut memory, &mut space, 48).unwrap())
-        .collect();
+    let a: Vec<usize> = (0..1000).map(|_| alloc(&mut memory, &mut space, 48).unwrap()).collect();
     let mut sorted = a.clone();
     sorted.sort_unstable();
     sorted.dedup();
     assert_eq!(sorted.len(), 1000);
-    assert!(
-        sorted.windows(2).all(|w| w[1] - w[0] >= 3),
-        "48-byte cells overlap"
-    );
+    assert!(sorted.windows(2).all(|w| w[1] - w[0] >= 3), "48-byte cells overlap");
     space.verify(&memory).unwrap();
     // SAFETY: nothing refers to these objects.
     unsafe { space.free(&memory, a[10]) };
-    assert_eq!(
-        alloc(&mut memory, &mut space, 48),
-        Some(a[10]),
-        "the free list is LIFO"
-    );
+    assert_eq!(alloc(&mut memory, &mut space, 48), Some(a[10]), "the free list is LIFO");
     space.verify(&memory).unwrap();
 }
 
 #[test]
 fn emptied_pools_serve_other_classes_and_empty_arenas_are_released() {
     let (mut memory, mut space) = space(4);
-    let cells: Vec<usize> = (0..20_000)
-        .map(|_| alloc(&mut memory, &mut space, 32).unwrap())
-        .collect();
+    let cells: Vec<usize> = (0..20_000).map(|_| alloc(&mut memory, &mut space, 32).unwrap()).collect();
     assert_eq!(space.committed_bytes(), ARENA);
     for &g in &cells {
         // SAFETY: nothing refers to these objects.
@@ -77,9 +66,7 @@ fn emptied_pools_serve_other_classes_and_empty_arenas_are_released() {
 fn allocation_prefers_the_fullest_arena() {
     let (mut memory, mut space) = space(4);
     // Fill two arenas with 8 KiB objects (2 per pool, 128 per arena).
-    let cells: Vec<usize> = (0..256)
-        .map(|_| alloc(&mut memory, &mut space, 8192).unwrap())
-        .collect();
+    let cells: Vec<usize> = (0..256).map(|_| alloc(&mut memory, &mut space, 8192).unwrap()).collect();
     assert_eq!(space.committed_bytes(), 2 * ARENA);
     // Free one pool's worth in the first arena and most of the second.
     let marks = SideBitmap::new(memory.valid_bits().len()).unwrap();
@@ -92,10 +79,7 @@ fn allocation_prefers_the_fullest_arena() {
     space.verify(&memory).unwrap();
     // The next pool comes from the first (fullest) arena.
     let next = alloc(&mut memory, &mut space, 16).unwrap();
-    assert!(
-        next * 16 < space_start(&cells) + ARENA,
-        "took a pool from a lighter arena"
-    );
+    assert!(next * 16 < space_start(&cells) + ARENA, "took a pool from a lighter arena");
 }
 
 fn space_start(cells: &[usize]) -> usize {
@@ -108,9 +92,7 @@ fn one_survivor_in_a_thousand_pins_its_pools_only() {
     // to their arena, but an arena still returns to the system only when wholly free, so a
     // sparse survivor keeps its arena. Measure how much that pins.
     let (mut memory, mut space) = space(64);
-    let cells: Vec<usize> = (0..400_000)
-        .map(|_| alloc(&mut memory, &mut space, 64).unwrap())
-        .collect();
+    let cells: Vec<usize> = (0..400_000).map(|_| alloc(&mut memory, &mut space, 64).unwrap()).collect();
     let before = space.committed_bytes();
     let marks = SideBitmap::new(memory.valid_bits().len()).unwrap();
     cells.iter().step_by(1000).for_each(|&g| marks.set(g));
