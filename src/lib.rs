@@ -1,9 +1,10 @@
 //! gclab: pluggable garbage collectors behind one heap trait.
 //!
 //! Pick a backend with a cargo feature; [`DefaultHeap`] names the first enabled one in this
-//! order: `marksweep`. Code written against [`Heap`] runs on any backend.
+//! order: `marksweep`, `refcount`. Code written against [`Heap`] runs on any backend.
 //!
 //! ```
+//! # #[cfg(any(feature = "marksweep", feature = "refcount"))] {
 //! use gclab::{DefaultHeap, Heap, Tag};
 //! let mut heap = DefaultHeap::new();
 //! let list = heap.allocate(Tag(1), 3, 0).unwrap();
@@ -15,6 +16,7 @@
 //! let item = heap.load(list, 0).unwrap();
 //! assert_eq!(heap.data(item), b"gc!!");
 //! assert_eq!(heap.live_objects(), 2);
+//! # }
 //! ```
 
 pub use gclab_core::*;
@@ -23,6 +25,14 @@ pub use gclab_core::*;
 #[cfg(feature = "marksweep")]
 pub use gclab_marksweep::{MarkSweepConfig, MarkSweepHeap};
 
-/// The first enabled backend, by priority: `marksweep`.
+/// The reference-counting backend with CPython's cycle detector.
+#[cfg(feature = "refcount")]
+pub use gclab_refcount::{GcInfo, GcPhase, GenerationStats, RefcountConfig, RefcountHeap};
+
+/// The first enabled backend, by priority: `marksweep`, `refcount`.
 #[cfg(feature = "marksweep")]
 pub type DefaultHeap = gclab_marksweep::MarkSweepHeap;
+
+/// The first enabled backend, by priority: `marksweep`, `refcount`.
+#[cfg(all(feature = "refcount", not(feature = "marksweep")))]
+pub type DefaultHeap = gclab_refcount::RefcountHeap;

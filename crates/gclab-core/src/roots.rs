@@ -151,6 +151,11 @@ impl RootTable {
         released.into_iter().for_each(&mut f);
     }
 
+    /// Calls `f` with each reference released by a dropped handle and not yet drained.
+    pub fn for_each_released(&self, f: impl FnMut(&ObjRef)) {
+        self.inner.lock().released.iter().for_each(f);
+    }
+
     /// How many handles are alive.
     pub fn len(&self) -> usize {
         self.inner.lock().live

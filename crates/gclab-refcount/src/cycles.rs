@@ -1,0 +1,342 @@
+//! The cycle detector: CPython's generational trial deletion, and the gc-module API.
+
+use std::time::{Duration, Instant};
+
+use gclab_core::{CollectionKind, Heap, ObjRef};
+
+use crate::generations::List;
+use crate::RefcountHeap;
+
+/// When a collection callback is called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcPhase {
+    /// Before the collection touches anything.
+    Start,
+    /// After it has freed its garbage.
+    Stop,
+}
+
+/// What a callback is told (CPython's `info` dict).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GcInfo {
+    /// The generation collected (0, 1 or 2).
+    pub generation: usize,
+    /// Containers found unreachable and freed (0 at `Start`).
+    pub collected: usize,
+    /// Containers found unreachable but kept (always 0: there are no finalizers yet).
+    pub uncollectable: usize,
+    /// Containers in the collected generations at `Start`.
+    pub examined: usize,
+    /// How long the collection took (zero at `Start`).
+    pub duration: Duration,
+}
+
+/// Figures for one generation (CPython's `gc.get_stats()`, plus time).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GenerationStats {
+    /// Collections of this generation.
+    pub collections: u64,
+    /// Containers they freed.
+    pub collected: u64,
+    /// Containers found unreachable but kept (always 0).
+    pub uncollectable: u64,
+    /// Total time spent in them.
+    pub time: Duration,
+}
+
+type Callback = Box<dyn FnMut(GcPhase, &GcInfo)>;
+
+/// The cycle detector's state: thresholds, counts, per-generation figures, callbacks.
+pub(crate) struct GcState {
+    thresholds: [u32; 3],
+    /// `count[0]`: tracked allocations minus deallocations since generation 0 was last
+    /// collected; `count[g]`: collections of generation `g - 1` since generation `g` was.
+    count: [u32; 3],
+    enabled: bool,
+    generation_stats: [GenerationStats; 3],
+    callbacks: Vec<Callback>,
+}
+
+impl GcState {
+    pub fn new(thresholds: [u32; 3], enabled: bool) -> Self {
+        GcState { thresholds, count: [0; 3], enabled, generation_stats: Default::default(), callbacks: Vec::new() }
+    }
+
+    #[inline]
+    pub fn note_tracked(&mut self) {
+        self.count[0] = self.count[0].saturating_add(1);
+    }
+
+    #[inline]
+    pub fn note_untracked(&mut self) {
+        self.count[0] = self.count[0].saturating_sub(1);
+    }
+
+    /// Whether an automatic collection is due (checked when a container is allocated).
+    #[inline]
+    pub fn due(&self) -> bool {
+        self.enabled && self.thresholds[0] != 0 && self.count[0] > self.thresholds[0]
+    }
+}
+
+impl RefcountHeap {
+    /// Runs the collection the thresholds call for, as CPython's `collect_generations`: the
+    /// oldest generation whose count exceeds its threshold, except that generation 2 runs
+    /// only when the containers promoted into it since the last full collection exceed 25%
+    /// of those that survived it.
+    pub(crate) fn collect_generations(&mut self) {
+        for generation in (0..3).rev() {
+            if self.gc.count[generation] > self.gc.thresholds[generation] {
+                let pending = self.gens.lists[List::OldPending as usize].len();
+                let total = self.gens.lists[List::Old as usize].len();
+                if generation == 2 && pending <= total / 4 {
+                    self.stats.bump("full_collections_skipped", 1);
+                    continue;
+                }
+                self.collect_generation(generation);
+                return;
+            }
+        }
+    }
+
+    /// Collects `generation` (0, 1 or 2) and every younger one, as CPython's `gc.collect`:
+    /// returns the number of unreachable containers found and freed.
+    ///
+    /// Trial deletion: each container in the set gets a scratch count, a copy of its
+    /// reference count; every reference from one member to another subtracts one; members
+    /// left above zero are referenced from outside the set (other generations, roots,
+    /// handles) and are reachable, as is everything they reach within the set; the rest is
+    /// cyclic garbage. Survivors move one generation up. The scratch counts live in a vector
+    /// of this call, and membership in side metadata: the real counts and the objects'
+    /// headers are never written while the set is analysed, so a panic cannot corrupt them.
+    ///
+    /// Panics if `generation` is above 2.
+    pub fn collect_generation(&mut self, generation: usize) -> usize {
+        assert!(generation <= 2, "generation {generation} out of range: the cycle detector has generations 0, 1 and 2");
+        self.safepoint();
+        let members: &[List] = match generation {
+            0 => &[List::Young],
+            1 => &[List::Young, List::Middle],
+            _ => &[List::Young, List::Middle, List::OldPending, List::Old],
+        };
+        let examined = members.iter().map(|&l| self.gens.lists[l as usize].len()).sum();
+        let mut info = GcInfo { generation, collected: 0, uncollectable: 0, examined, duration: Duration::ZERO };
+        for callback in &mut self.gc.callbacks {
+            callback(GcPhase::Start, &info);
+        }
+        let started = Instant::now();
+        let kind = if generation == 2 { CollectionKind::Full } else { CollectionKind::Minor };
+        let timer = self.stats.begin_pause(self.live_bytes());
+
+        // The set, and each member's position in it.
+        let mut set: Vec<u32> = Vec::with_capacity(examined);
+        for &list in members {
+            set.append(&mut self.gens.lists[list as usize]);
+        }
+        for (position, &g) in set.iter().enumerate() {
+            self.gens.set_entry(g as usize, List::Collecting, position);
+        }
+        // Scratch counts: references from outside the set.
+        let mut outside: Vec<u32> = set
+            .iter()
+            // SAFETY: tracked granules are live containers.
+            .map(|&g| unsafe { self.memory.object(g as usize) }.meta().load(std::sync::atomic::Ordering::Relaxed))
+            .collect();
+        for &g in &set {
+            self.for_each_member_referent(g, |position| outside[position] = outside[position].saturating_sub(1));
+        }
+        // Reachable: referenced from outside, or from something reachable.
+        let mut reachable: Vec<bool> = outside.iter().map(|&c| c > 0).collect();
+        let mut work: Vec<u32> = (0..set.len() as u32).filter(|&p| reachable[p as usize]).collect();
+        while let Some(position) = work.pop() {
+            self.for_each_member_referent(set[position as usize], |p| {
+                if !reachable[p] {
+                    reachable[p] = true;
+                    work.push(p as u32);
+                }
+            });
+        }
+        drop(outside);
+        // Survivors move up; the rest is garbage.
+        let destination = match generation {
+            0 => List::Middle,
+            1 => List::OldPending,
+            _ => List::Old,
+        };
+        let mut garbage = Vec::new();
+        for (position, &g) in set.iter().enumerate() {
+            if reachable[position] {
+                self.gens.push(g, destination);
+            } else {
+                self.gens.set_entry(g as usize, List::Garbage, 0);
+                garbage.push(g);
+            }
+        }
+        // Break the cycles: release every reference garbage holds to the outside (which may
+        // free more by count), then free the garbage itself.
+        for &g in &garbage {
+            // SAFETY: garbage containers are live until freed below.
+            let object = unsafe { self.memory.object(g as usize) };
+            for i in 0..object.slot_count() {
+                // SAFETY: `i` is below the slot count.
+                let slot = unsafe { object.slot_unchecked(i) };
+                if let Some(target) = slot.get() {
+                    // SAFETY: clearing a slot of an object about to be freed.
+                    unsafe { slot.set(None) };
+                    if self.gens.list_of(target.granule() as usize) != Some(List::Garbage) {
+                        crate::heap::decrement(&self.memory, &mut self.doomed, target.granule() as usize);
+                    }
+                }
+            }
+        }
+        self.free_doomed();
+        for &g in &garbage {
+            self.gens.clear_entry(g as usize);
+            // SAFETY: garbage is unreachable: nothing outside refers to it, and its own slots
+            // were cleared above.
+            unsafe { self.free_object(g as usize) };
+        }
+        self.release_spare_arenas();
+
+        let gc = &mut self.gc;
+        gc.count[..=generation].iter_mut().for_each(|c| *c = 0);
+        if generation < 2 {
+            gc.count[generation + 1] += 1;
+        }
+        info.collected = garbage.len();
+        info.duration = started.elapsed();
+        let figures = &mut gc.generation_stats[generation];
+        figures.collections += 1;
+        figures.collected += garbage.len() as u64;
+        figures.time += info.duration;
+        self.stats.bump("cycles_found", garbage.len() as u64);
+        self.stats.live_objects_after_gc = self.live_objects() as u64;
+        self.stats.live_bytes_after_gc = self.live_bytes() as u64;
+        self.stats.set_heap_bytes(self.heap_bytes());
+        self.stats.end_pause(timer, kind, self.live_bytes());
+        for callback in &mut self.gc.callbacks {
+            callback(GcPhase::Stop, &info);
+        }
+        garbage.len()
+    }
+
+    /// Calls `f` with the set position of every referent of `granule` that is in the set
+    /// being collected.
+    #[inline]
+    fn for_each_member_referent(&self, granule: u32, mut f: impl FnMut(usize)) {
+        // SAFETY: set members are live containers.
+        let object = unsafe { self.memory.object(granule as usize) };
+        for i in 0..object.slot_count() {
+            // SAFETY: `i` is below the slot count.
+            let bits = unsafe { object.slot_unchecked(i) }.bits();
+            if bits != 0 {
+                if let Some((List::Collecting, position)) = self.gens.entry(bits as u32 as usize) {
+                    f(position);
+                }
+            }
+        }
+    }
+
+    /// The generation counts (CPython's `gc.get_count()`).
+    pub fn count(&self) -> [u32; 3] {
+        self.gc.count
+    }
+
+    /// The thresholds (`gc.get_threshold()`).
+    pub fn thresholds(&self) -> [u32; 3] {
+        self.gc.thresholds
+    }
+
+    /// Sets the thresholds (`gc.set_threshold()`); a first threshold of 0 disables automatic
+    /// collection.
+    pub fn set_thresholds(&mut self, thresholds: [u32; 3]) {
+        self.gc.thresholds = thresholds;
+    }
+
+    /// Turns automatic collection on (`gc.enable()`).
+    pub fn enable(&mut self) {
+        self.gc.enabled = true;
+    }
+
+    /// Turns automatic collection off (`gc.disable()`); counting still frees acyclic garbage.
+    pub fn disable(&mut self) {
+        self.gc.enabled = false;
+    }
+
+    /// Whether automatic collection is on (`gc.isenabled()`).
+    pub fn is_enabled(&self) -> bool {
+        self.gc.enabled
+    }
+
+    /// Moves every tracked container to the permanent generation, which no collection scans
+    /// (`gc.freeze()`): for a pre-fork server, nothing it holds is touched again.
+    pub fn freeze(&mut self) {
+        for list in [List::Young, List::Middle, List::OldPending, List::Old] {
+            self.gens.move_all(list, List::Frozen);
+        }
+        self.gc.count[0] = 0;
+    }
+
+    /// Moves the permanent generation back into the oldest (`gc.unfreeze()`).
+    pub fn unfreeze(&mut self) {
+        self.gens.move_all(List::Frozen, List::Old);
+    }
+
+    /// Containers in the permanent generation (`gc.get_freeze_count()`).
+    pub fn frozen_count(&self) -> usize {
+        self.gens.lists[List::Frozen as usize].len()
+    }
+
+    /// Tracked containers in generations 0, 1 and 2.
+    pub fn generation_sizes(&self) -> [usize; 3] {
+        let l = &self.gens.lists;
+        [l[0].len(), l[1].len(), l[List::OldPending as usize].len() + l[List::Old as usize].len()]
+    }
+
+    /// Whether the cycle detector tracks `obj` (`gc.is_tracked()`): containers, that is objects
+    /// with at least one slot.
+    #[track_caller]
+    pub fn is_tracked(&self, obj: ObjRef) -> bool {
+        self.memory.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
+        self.gens.entry(obj.granule() as usize).is_some()
+    }
+
+    /// Per-generation figures (`gc.get_stats()`).
+    pub fn generation_stats(&self) -> [GenerationStats; 3] {
+        self.gc.generation_stats
+    }
+
+    /// Registers a callback called at the start and end of every collection (`gc.callbacks`).
+    pub fn add_callback(&mut self, callback: impl FnMut(GcPhase, &GcInfo) + 'static) {
+        self.gc.callbacks.push(Box::new(callback));
+    }
+
+    /// The objects `obj` refers to (`gc.get_referents()`).
+    #[track_caller]
+    pub fn referents(&self, obj: ObjRef) -> Vec<ObjRef> {
+        let object = self.memory.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        object.for_each_ref(|r| out.push(r));
+        out
+    }
+
+    /// The tracked containers that refer to `obj` (`gc.get_referrers()`): a scan of every
+    /// generation, linear in the containers.
+    #[track_caller]
+    pub fn referrers(&self, obj: ObjRef) -> Vec<ObjRef> {
+        self.memory.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::new();
+        for list in &self.gens.lists {
+            for &g in list {
+                // SAFETY: tracked granules are live containers.
+                let object = unsafe { self.memory.object(g as usize) };
+                let mut refers = false;
+                object.for_each_ref(|r| refers |= r.granule() == obj.granule());
+                if refers {
+                    out.push(ObjRef::new(self.memory.heap_id(), object.seq(), g));
+                }
+            }
+        }
+        out
+    }
+}

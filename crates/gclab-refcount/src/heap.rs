@@ -1,0 +1,403 @@
+//! The heap: reference counting on every store and root change, frees at zero.
+
+use gclab_core::{
+    object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory, RefError, Root,
+    Roots, Stats, Tag, VerifyError,
+};
+use gclab_space::{LargeObjectSpace, PoolSpace};
+use std::sync::atomic::Ordering::Relaxed;
+
+use crate::cycles::GcState;
+use crate::generations::{Generations, List};
+use crate::RefcountConfig;
+
+/// A count that has reached the maximum stays there: the object is immortal (as CPython 3.12
+/// makes objects whose count would overflow).
+pub(crate) const IMMORTAL: u32 = u32::MAX;
+
+/// A reference-counting heap with CPython's generational cycle detector. See the crate
+/// documentation.
+pub struct RefcountHeap {
+    pub(crate) memory: ObjectMemory,
+    pub(crate) pools: PoolSpace,
+    pub(crate) large: LargeObjectSpace,
+    pub(crate) gens: Generations,
+    pub(crate) roots: Roots,
+    /// References handed to the mutator by `pop_root`: still counted until the next
+    /// allocation or collection, as a popped value is owned by the caller until then.
+    pub(crate) deferred: Vec<ObjRef>,
+    /// The newest object, if nothing has referred to it yet: freed at the next allocation or
+    /// collection if its count is still zero (a zero-count table of one entry).
+    pub(crate) newest: Option<ObjRef>,
+    /// Objects whose count reached zero, waiting to be freed (keeps freeing iterative).
+    pub(crate) doomed: Vec<u32>,
+    pub(crate) gc: GcState,
+    pub(crate) stats: Stats,
+    pub(crate) limit: usize,
+}
+
+impl std::fmt::Debug for RefcountHeap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefcountHeap")
+            .field("heap_id", &self.memory.heap_id())
+            .field("live_objects", &self.live_objects())
+            .field("tracked", &self.gens.tracked())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RefcountHeap {
+    /// Makes a heap with backend-specific settings.
+    pub fn with_backend_config(config: RefcountConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let limit = config.heap.heap_limit;
+        let pool_reserve = limit.next_multiple_of(gclab_core::CARVE_ALIGN);
+        let mut memory = ObjectMemory::new(2 * pool_reserve)?;
+        let pools = PoolSpace::new(&mut memory, pool_reserve, config.pools)?;
+        let large = LargeObjectSpace::new(&mut memory, pool_reserve);
+        let gens = Generations::new(memory.valid_bits().len())?;
+        Ok(RefcountHeap {
+            memory,
+            pools,
+            large,
+            gens,
+            roots: Roots::new(true),
+            deferred: Vec::new(),
+            newest: None,
+            doomed: Vec::new(),
+            gc: GcState::new(config.thresholds, config.enabled),
+            stats: Stats::default(),
+            limit,
+        })
+    }
+
+    /// The reference count of `obj` (what `sys.getrefcount` reports, less its own argument):
+    /// references from slots, root-stack entries, handles, and values popped from the root
+    /// stack since the last allocation. Panics, naming the mistake, on a bad reference.
+    #[track_caller]
+    pub fn refcount(&self, obj: ObjRef) -> usize {
+        let object = self.memory.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
+        object.meta().load(Relaxed) as usize
+    }
+
+    /// Bytes held from the system by the object spaces.
+    pub fn heap_bytes(&self) -> usize {
+        self.pools.committed_bytes() + self.large.committed_bytes()
+    }
+
+    pub(crate) fn live_bytes(&self) -> usize {
+        self.pools.live_bytes() + self.large.live_bytes()
+    }
+
+    #[inline]
+    pub(crate) fn inc(&self, granule: usize) {
+        // SAFETY: callers pass granules of live objects (validated references, or slots and
+        // roots, which only hold live objects).
+        let meta = unsafe { self.memory.object(granule) }.meta();
+        let count = meta.load(Relaxed);
+        if count != IMMORTAL {
+            meta.store(count + 1, Relaxed);
+        }
+    }
+
+    /// Decrements; an object whose count reaches zero joins `doomed` (call `free_doomed`).
+    #[inline]
+    pub(crate) fn dec(&mut self, granule: usize) {
+        decrement(&self.memory, &mut self.doomed, granule);
+    }
+
+    /// Frees every doomed object, decrementing what each refers to; those that reach zero are
+    /// freed in turn. A loop over an explicit list, so dropping the head of a list of ten
+    /// million nodes frees it all in constant native stack.
+    pub(crate) fn free_doomed(&mut self) {
+        let mut freed = 0u64;
+        while let Some(granule) = self.doomed.pop() {
+            let granule = granule as usize;
+            // SAFETY: a doomed object is live until freed below, and only once doomed (its
+            // count went from 1 to 0 exactly once).
+            let object = unsafe { self.memory.object(granule) };
+            let slots = object.slot_count();
+            for i in 0..slots {
+                // SAFETY: `i` is below the slot count.
+                let bits = unsafe { object.slot_unchecked(i) }.bits();
+                if bits != 0 {
+                    decrement(&self.memory, &mut self.doomed, bits as u32 as usize);
+                }
+            }
+            if slots > 0 {
+                self.gens.untrack(granule);
+                self.gc.note_untracked();
+            }
+            // SAFETY: its count is zero, so no slot or root refers to it.
+            unsafe { self.free_object(granule) };
+            freed += 1;
+        }
+        if freed > 0 {
+            self.stats.bump("freed_by_refcount", freed);
+            self.release_spare_arenas();
+        }
+    }
+
+    /// Frees the cell of a dead object.
+    ///
+    /// # Safety
+    /// An object must start at `granule`, and nothing may refer to it.
+    pub(crate) unsafe fn free_object(&mut self, granule: usize) {
+        if self.pools.contains(granule) {
+            // SAFETY: forwarded to the caller.
+            unsafe { self.pools.free(&self.memory, granule) };
+        } else {
+            // SAFETY: forwarded to the caller.
+            unsafe { self.large.free(&self.memory, granule) };
+            self.stats.set_heap_bytes(self.heap_bytes());
+        }
+    }
+
+    /// Returns wholly free arenas to the system, keeping one against allocation churn.
+    pub(crate) fn release_spare_arenas(&mut self) {
+        if self.pools.empty_arenas() > 1 {
+            let released = self.pools.release_empty_arenas(&self.memory, 1);
+            self.stats.bump("arenas_released", released as u64);
+            self.stats.set_heap_bytes(self.heap_bytes());
+        }
+    }
+
+    /// Settles what was left for a safe point: the newest object if still unreferenced,
+    /// references popped from the root stack, and dropped root handles.
+    pub(crate) fn safepoint(&mut self) {
+        if let Some(newest) = self.newest.take() {
+            let granule = newest.granule() as usize;
+            // The newest object may have been freed already (counted, then released); its
+            // cell cannot have been reused, since reuse happens only after this point.
+            if self.memory.is_object(granule) {
+                // SAFETY: the valid bit is set, so an object starts here.
+                let object = unsafe { self.memory.object(granule) };
+                if object.seq() == newest.seq() && object.meta().load(Relaxed) == 0 {
+                    self.doomed.push(granule as u32);
+                }
+            }
+        }
+        let mut deferred = std::mem::take(&mut self.deferred);
+        for r in deferred.drain(..) {
+            self.dec(r.granule() as usize);
+        }
+        self.deferred = deferred;
+        let table = self.roots.table.clone();
+        table.drain_released(|r| self.dec(r.granule() as usize));
+        self.free_doomed();
+    }
+
+    #[cold]
+    fn alloc_small_slow(&mut self, class: usize) -> Result<usize, AllocError> {
+        let mut collected = false;
+        loop {
+            let may_commit = self.heap_bytes() + self.pools.arena_bytes() <= self.limit;
+            if self.pools.take_pool(&self.memory, class, may_commit) {
+                self.stats.set_heap_bytes(self.heap_bytes());
+                return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
+            }
+            if collected {
+                return Err(AllocError::HeapExhausted {
+                    requested: self.pools.arena_bytes(),
+                    heap_bytes: self.heap_bytes(),
+                    limit: self.limit,
+                });
+            }
+            self.collect_generation(2);
+            collected = true;
+            if let Some(granule) = self.pools.alloc(&self.memory, class) {
+                return Ok(granule);
+            }
+        }
+    }
+
+    #[cold]
+    fn alloc_large(&mut self, slots: usize, bytes: usize, size: usize) -> Result<usize, AllocError> {
+        if size > self.limit {
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+        }
+        let footprint = LargeObjectSpace::footprint(size);
+        let mut collected = false;
+        loop {
+            if self.heap_bytes() + footprint > self.limit {
+                self.pools.release_empty_arenas(&self.memory, 0);
+            }
+            if self.heap_bytes() + footprint <= self.limit {
+                if let Some(granule) = self.large.alloc(size) {
+                    self.stats.set_heap_bytes(self.heap_bytes());
+                    return Ok(granule);
+                }
+            }
+            if collected {
+                return Err(AllocError::HeapExhausted {
+                    requested: footprint,
+                    heap_bytes: self.heap_bytes(),
+                    limit: self.limit,
+                });
+            }
+            self.collect_generation(2);
+            collected = true;
+        }
+    }
+}
+
+/// Decrements the count of the object at `granule`; one that reaches zero joins `doomed`.
+/// A free function over the two fields it needs, so callers may hold a view of another object.
+#[inline]
+pub(crate) fn decrement(memory: &ObjectMemory, doomed: &mut Vec<u32>, granule: usize) {
+    // SAFETY: every counted reference is to a live object (validated when counted, and an
+    // object is freed only when its count is zero).
+    let meta = unsafe { memory.object(granule) }.meta();
+    let count = meta.load(Relaxed);
+    debug_assert!(count > 0, "reference count underflow at granule {granule:#x}");
+    match count {
+        IMMORTAL => {}
+        1 => {
+            meta.store(0, Relaxed);
+            doomed.push(granule as u32);
+        }
+        _ => meta.store(count - 1, Relaxed),
+    }
+}
+
+impl Heap for RefcountHeap {
+    const NAME: &'static str = "refcount";
+
+    fn with_config(config: HeapConfig) -> Result<Self, ConfigError> {
+        Self::with_backend_config(RefcountConfig { heap: config, ..RefcountConfig::default() })
+    }
+
+    #[inline]
+    fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
+        self.safepoint();
+        if slots > 0 && self.gc.due() {
+            self.collect_generations();
+        }
+        let Some(size) = object_size(slots, bytes) else {
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+        };
+        let (granule, fresh) = match self.pools.classes().class_of(size) {
+            Some(class) => match self.pools.alloc(&self.memory, class) {
+                Some(granule) => (granule, false),
+                None => (self.alloc_small_slow(class)?, false),
+            },
+            None => (self.alloc_large(slots, bytes, size)?, true),
+        };
+        self.stats.note_allocation(size);
+        // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
+        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
+        let obj = unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh) };
+        if slots > 0 {
+            self.gens.push(granule as u32, List::Young);
+            self.gc.note_tracked();
+        }
+        self.newest = Some(obj);
+        Ok(obj)
+    }
+
+    #[inline]
+    fn memory(&self) -> &ObjectMemory {
+        &self.memory
+    }
+
+    #[inline]
+    fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
+        self.memory.check_value(value)?;
+        let slot = self.memory.slot(obj, index)?;
+        let old = slot.get();
+        // The new referent is counted before the old one is released, so storing a slot's
+        // own value, or a value only the old referent keeps alive, is safe.
+        if let Some(value) = value {
+            self.inc(value.granule() as usize);
+        }
+        // SAFETY: `value` was validated and is now counted; the old value is released below.
+        unsafe { slot.set(value) };
+        if let Some(old) = old {
+            self.dec(old.granule() as usize);
+            self.free_doomed();
+        }
+        Ok(())
+    }
+
+    fn try_data_mut(&mut self, obj: ObjRef) -> Result<&mut [u8], RefError> {
+        self.memory.data_mut(obj)
+    }
+
+    #[inline]
+    fn try_push_root(&mut self, obj: Option<ObjRef>) -> Result<(), RefError> {
+        self.roots.push(&self.memory, obj)?;
+        if let Some(obj) = obj {
+            self.inc(obj.granule() as usize);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn try_pop_root(&mut self) -> Result<Option<ObjRef>, RefError> {
+        let popped = self.roots.stack.pop()?;
+        if let Some(obj) = popped {
+            // The caller owns the popped reference until the next allocation or collection.
+            self.deferred.push(obj);
+        }
+        Ok(popped)
+    }
+
+    fn try_set_root(&mut self, index: usize, obj: Option<ObjRef>) -> Result<(), RefError> {
+        self.roots.stack.get(index)?;
+        if let Some(obj) = obj {
+            self.memory.resolve(obj)?;
+            self.inc(obj.granule() as usize);
+        }
+        let old = self.roots.stack.set(index, obj)?;
+        if let Some(old) = old {
+            self.dec(old.granule() as usize);
+            self.free_doomed();
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn try_root_at(&self, index: usize) -> Result<Option<ObjRef>, RefError> {
+        self.roots.stack.get(index)
+    }
+
+    fn root_depth(&self) -> usize {
+        self.roots.stack.len()
+    }
+
+    fn truncate_roots(&mut self, depth: usize) {
+        let mut popped = Vec::new();
+        self.roots.stack.truncate_with(depth, |r| popped.push(r));
+        for r in popped {
+            self.dec(r.granule() as usize);
+        }
+        self.free_doomed();
+    }
+
+    #[track_caller]
+    fn root(&mut self, obj: ObjRef) -> Root {
+        let root = self.roots.handle(&self.memory, obj);
+        self.inc(obj.granule() as usize);
+        root
+    }
+
+    fn collect(&mut self, kind: CollectionKind) {
+        let generation = match kind {
+            CollectionKind::Minor => 0,
+            CollectionKind::Full => 2,
+        };
+        self.collect_generation(generation);
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    fn live_objects(&self) -> usize {
+        self.pools.live_objects() + self.large.live_objects()
+    }
+
+    fn verify(&self) -> Result<(), VerifyError> {
+        crate::verify::verify(self)
+    }
+}

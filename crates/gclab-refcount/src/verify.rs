@@ -1,0 +1,75 @@
+//! The refcount backend's invariants.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering::Relaxed;
+
+use gclab_core::{ensure, Heap, VerifyError};
+
+use crate::heap::IMMORTAL;
+use crate::RefcountHeap;
+
+/// Checks the spaces, then that every object's count equals the references to it (slots,
+/// root stack, handles, popped values not yet settled), that only the newest object may have
+/// a zero count, and that exactly the containers are on generation lists, each where its
+/// side entry says.
+pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
+    heap.pools.verify(&heap.memory)?;
+    heap.large.verify(&heap.memory)?;
+    let mut expected: HashMap<u32, u64> = HashMap::new();
+    let mut objects = Vec::new();
+    heap.pools.for_each_object(&heap.memory, |g| objects.push(g));
+    heap.large.for_each_object(|g| objects.push(g));
+    ensure!(objects.len() == heap.live_objects(), "{} objects found, {} counted", objects.len(), heap.live_objects());
+    for &g in &objects {
+        // SAFETY: the spaces report granules whose valid bit is set.
+        let object = unsafe { heap.memory.object(g) };
+        let mut bad = None;
+        object.for_each_ref(|r| match heap.memory.resolve(r) {
+            Ok(_) => *expected.entry(r.granule()).or_default() += 1,
+            Err(e) => bad = Some(e),
+        });
+        ensure!(bad.is_none(), "object at granule {g:#x} holds a bad reference: {}", bad.expect("checked"));
+    }
+    let mut bad_root = None;
+    let mut count_root = |r: gclab_core::ObjRef| match heap.memory.resolve(r) {
+        Ok(_) => *expected.entry(r.granule()).or_default() += 1,
+        Err(e) => bad_root = Some(e),
+    };
+    heap.roots.for_each(&mut count_root);
+    heap.deferred.iter().for_each(|&r| count_root(r));
+    heap.roots.table.for_each_released(|&r| count_root(r));
+    ensure!(bad_root.is_none(), "a root holds a bad reference: {}", bad_root.expect("checked"));
+    let newest = heap.newest.map(|r| r.granule() as usize);
+    for &g in &objects {
+        // SAFETY: as above.
+        let object = unsafe { heap.memory.object(g) };
+        let count = object.meta().load(Relaxed);
+        let want = expected.get(&(g as u32)).copied().unwrap_or(0);
+        ensure!(
+            count == IMMORTAL || u64::from(count) == want,
+            "object at granule {g:#x} has count {count} but {want} references"
+        );
+        ensure!(count != 0 || newest == Some(g), "object at granule {g:#x} has count 0 and was not freed");
+        let entry = heap.gens.entry(g);
+        if object.slot_count() == 0 {
+            ensure!(entry.is_none(), "object at granule {g:#x} has no slots but is tracked");
+            continue;
+        }
+        let Some((list, position)) = entry else {
+            return Err(VerifyError(format!("container at granule {g:#x} is not tracked")));
+        };
+        ensure!((list as usize) < heap.gens.lists.len(), "container at granule {g:#x} left in state {list:?}");
+        ensure!(
+            heap.gens.lists[list as usize].get(position) == Some(&(g as u32)),
+            "container at granule {g:#x}: side entry ({list:?}, {position}) disagrees with the list"
+        );
+    }
+    let containers = objects.iter().filter(|&&g| {
+        // SAFETY: as above.
+        unsafe { heap.memory.object(g) }.slot_count() > 0
+    });
+    ensure!(containers.count() == heap.gens.tracked(), "generation lists hold freed or foreign entries");
+    ensure!(heap.doomed.is_empty(), "objects left doomed but not freed");
+    ensure!(heap.heap_bytes() <= heap.limit, "heap holds {} bytes over its limit {}", heap.heap_bytes(), heap.limit);
+    Ok(())
+}
