@@ -151,6 +151,12 @@ impl RootTable {
         released.into_iter().for_each(&mut f);
     }
 
+    /// Whether a dropped handle left a reference to drain (one relaxed load, no lock).
+    #[inline]
+    pub fn has_released(&self) -> bool {
+        self.pending.load(Ordering::Relaxed)
+    }
+
     /// Calls `f` with each reference released by a dropped handle and not yet drained.
     pub fn for_each_released(&self, f: impl FnMut(&ObjRef)) {
         self.inner.lock().released.iter().for_each(f);

@@ -140,7 +140,10 @@ impl RefcountHeap {
         let mut outside: Vec<u32> = set
             .iter()
             // SAFETY: tracked granules are live containers.
-            .map(|&g| unsafe { self.memory.object(g as usize) }.meta().load(std::sync::atomic::Ordering::Relaxed))
+            .map(|&g| {
+                unsafe { self.memory.object(g as usize) }.meta().load(std::sync::atomic::Ordering::Relaxed)
+                    & crate::heap::COUNT_MASK
+            })
             .collect();
         for &g in &set {
             self.for_each_member_referent(g, |position| outside[position] = outside[position].saturating_sub(1));
@@ -293,8 +296,10 @@ impl RefcountHeap {
         [l[0].len(), l[1].len(), l[List::OldPending as usize].len() + l[List::Old as usize].len()]
     }
 
-    /// Whether the cycle detector tracks `obj` (`gc.is_tracked()`): containers, that is objects
-    /// with at least one slot.
+    /// Whether the cycle detector tracks `obj` (`gc.is_tracked()`): containers that have held
+    /// a reference (a container whose slots were always null cannot be in a cycle, so it is
+    /// tracked only from its first non-null store — as CPython untracks tuples and dicts that
+    /// hold no containers).
     #[track_caller]
     pub fn is_tracked(&self, obj: ObjRef) -> bool {
         self.memory.resolve(obj).unwrap_or_else(|e| panic!("{e}"));

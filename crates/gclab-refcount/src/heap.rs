@@ -11,9 +11,16 @@ use crate::cycles::GcState;
 use crate::generations::{Generations, List};
 use crate::RefcountConfig;
 
+/// The header word holds the count in its low 31 bits and [`TRACKED`] in the top bit.
+pub(crate) const COUNT_MASK: u32 = 0x7fff_ffff;
+
 /// A count that has reached the maximum stays there: the object is immortal (as CPython 3.12
 /// makes objects whose count would overflow).
-pub(crate) const IMMORTAL: u32 = u32::MAX;
+pub(crate) const IMMORTAL: u32 = COUNT_MASK;
+
+/// Set in the header word of a container the cycle detector tracks. The mutator sets it (on
+/// the first store of a reference into the container); collections never write it.
+pub(crate) const TRACKED: u32 = 1 << 31;
 
 /// A reference-counting heap with CPython's generational cycle detector. See the crate
 /// documentation.
@@ -77,7 +84,7 @@ impl RefcountHeap {
     #[track_caller]
     pub fn refcount(&self, obj: ObjRef) -> usize {
         let object = self.memory.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
-        object.meta().load(Relaxed) as usize
+        (object.meta().load(Relaxed) & COUNT_MASK) as usize
     }
 
     /// Bytes held from the system by the object spaces.
@@ -94,9 +101,9 @@ impl RefcountHeap {
         // SAFETY: callers pass granules of live objects (validated references, or slots and
         // roots, which only hold live objects).
         let meta = unsafe { self.memory.object(granule) }.meta();
-        let count = meta.load(Relaxed);
-        if count != IMMORTAL {
-            meta.store(count + 1, Relaxed);
+        let word = meta.load(Relaxed);
+        if word & COUNT_MASK != IMMORTAL {
+            meta.store(word + 1, Relaxed);
         }
     }
 
@@ -116,15 +123,15 @@ impl RefcountHeap {
             // SAFETY: a doomed object is live until freed below, and only once doomed (its
             // count went from 1 to 0 exactly once).
             let object = unsafe { self.memory.object(granule) };
-            let slots = object.slot_count();
-            for i in 0..slots {
+            let tracked = object.meta().load(Relaxed) & TRACKED != 0;
+            for i in 0..object.slot_count() {
                 // SAFETY: `i` is below the slot count.
                 let bits = unsafe { object.slot_unchecked(i) }.bits();
                 if bits != 0 {
                     decrement(&self.memory, &mut self.doomed, bits as u32 as usize);
                 }
             }
-            if slots > 0 {
+            if tracked {
                 self.gens.untrack(granule);
                 self.gc.note_untracked();
             }
@@ -153,10 +160,16 @@ impl RefcountHeap {
         }
     }
 
-    /// Returns wholly free arenas to the system, keeping one against allocation churn.
+    /// Returns wholly free arenas to the system, keeping a reserve of a quarter of the arenas
+    /// in use (at least one) against churn: obmalloc returns every free arena at once, and a
+    /// program that frees and rebuilds a large structure then pays a page fault per 4 KiB to
+    /// take the memory back.
     pub(crate) fn release_spare_arenas(&mut self) {
-        if self.pools.empty_arenas() > 1 {
-            let released = self.pools.release_empty_arenas(&self.memory, 1);
+        let empty = self.pools.empty_arenas();
+        let in_use = self.pools.committed_bytes() / self.pools.arena_bytes() - empty;
+        let keep = (in_use / 4).max(1);
+        if empty > keep {
+            let released = self.pools.release_empty_arenas(&self.memory, keep);
             self.stats.bump("arenas_released", released as u64);
             self.stats.set_heap_bytes(self.heap_bytes());
         }
@@ -164,6 +177,7 @@ impl RefcountHeap {
 
     /// Settles what was left for a safe point: the newest object if still unreferenced,
     /// references popped from the root stack, and dropped root handles.
+    #[inline]
     pub(crate) fn safepoint(&mut self) {
         if let Some(newest) = self.newest.take() {
             let granule = newest.granule() as usize;
@@ -172,19 +186,36 @@ impl RefcountHeap {
             if self.memory.is_object(granule) {
                 // SAFETY: the valid bit is set, so an object starts here.
                 let object = unsafe { self.memory.object(granule) };
-                if object.seq() == newest.seq() && object.meta().load(Relaxed) == 0 {
+                if object.seq() == newest.seq() && object.meta().load(Relaxed) & COUNT_MASK == 0 {
                     self.doomed.push(granule as u32);
                 }
             }
         }
-        let mut deferred = std::mem::take(&mut self.deferred);
-        for r in deferred.drain(..) {
-            self.dec(r.granule() as usize);
+        for r in self.deferred.drain(..) {
+            decrement(&self.memory, &mut self.doomed, r.granule() as usize);
         }
-        self.deferred = deferred;
+        if self.roots.table.has_released() {
+            self.drain_released();
+        }
+        if !self.doomed.is_empty() {
+            self.free_doomed();
+        }
+    }
+
+    #[cold]
+    fn drain_released(&mut self) {
         let table = self.roots.table.clone();
         table.drain_released(|r| self.dec(r.granule() as usize));
-        self.free_doomed();
+    }
+
+    /// Starts tracking a container that just received its first reference.
+    #[cold]
+    fn track(&mut self, granule: usize) {
+        // SAFETY: `granule` is a validated live object.
+        let meta = unsafe { self.memory.object(granule) }.meta();
+        meta.store(meta.load(Relaxed) | TRACKED, Relaxed);
+        self.gens.push(granule as u32, List::Young);
+        self.gc.note_tracked();
     }
 
     #[cold]
@@ -248,15 +279,15 @@ pub(crate) fn decrement(memory: &ObjectMemory, doomed: &mut Vec<u32>, granule: u
     // SAFETY: every counted reference is to a live object (validated when counted, and an
     // object is freed only when its count is zero).
     let meta = unsafe { memory.object(granule) }.meta();
-    let count = meta.load(Relaxed);
-    debug_assert!(count > 0, "reference count underflow at granule {granule:#x}");
-    match count {
+    let word = meta.load(Relaxed);
+    debug_assert!(word & COUNT_MASK > 0, "reference count underflow at granule {granule:#x}");
+    match word & COUNT_MASK {
         IMMORTAL => {}
         1 => {
-            meta.store(0, Relaxed);
+            meta.store(word - 1, Relaxed);
             doomed.push(granule as u32);
         }
-        _ => meta.store(count - 1, Relaxed),
+        _ => meta.store(word - 1, Relaxed),
     }
 }
 
@@ -270,7 +301,7 @@ impl Heap for RefcountHeap {
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
         self.safepoint();
-        if slots > 0 && self.gc.due() {
+        if self.gc.due() {
             self.collect_generations();
         }
         let Some(size) = object_size(slots, bytes) else {
@@ -287,10 +318,6 @@ impl Heap for RefcountHeap {
         // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
         // no live object. Large-space pages are fresh (zero); pool cells are cleared.
         let obj = unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh) };
-        if slots > 0 {
-            self.gens.push(granule as u32, List::Young);
-            self.gc.note_tracked();
-        }
         self.newest = Some(obj);
         Ok(obj)
     }
@@ -303,8 +330,10 @@ impl Heap for RefcountHeap {
     #[inline]
     fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
         self.memory.check_value(value)?;
-        let slot = self.memory.slot(obj, index)?;
+        let object = self.memory.resolve(obj)?;
+        let slot = object.slot(index).ok_or(RefError::SlotOutOfBounds { obj, index, slots: object.slot_count() })?;
         let old = slot.get();
+        let untracked = object.meta().load(Relaxed) & TRACKED == 0;
         // The new referent is counted before the old one is released, so storing a slot's
         // own value, or a value only the old referent keeps alive, is safe.
         if let Some(value) = value {
@@ -312,9 +341,14 @@ impl Heap for RefcountHeap {
         }
         // SAFETY: `value` was validated and is now counted; the old value is released below.
         unsafe { slot.set(value) };
+        if value.is_some() && untracked {
+            self.track(obj.granule() as usize);
+        }
         if let Some(old) = old {
             self.dec(old.granule() as usize);
-            self.free_doomed();
+            if !self.doomed.is_empty() {
+                self.free_doomed();
+            }
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use gclab_core::{ensure, Heap, VerifyError};
 
-use crate::heap::IMMORTAL;
+use crate::heap::{COUNT_MASK, IMMORTAL, TRACKED};
 use crate::RefcountHeap;
 
 /// Checks the spaces, then that every object's count equals the references to it (slots,
@@ -43,7 +43,8 @@ pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
     for &g in &objects {
         // SAFETY: as above.
         let object = unsafe { heap.memory.object(g) };
-        let count = object.meta().load(Relaxed);
+        let word = object.meta().load(Relaxed);
+        let count = word & COUNT_MASK;
         let want = expected.get(&(g as u32)).copied().unwrap_or(0);
         ensure!(
             count == IMMORTAL || u64::from(count) == want,
@@ -51,12 +52,15 @@ pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
         );
         ensure!(count != 0 || newest == Some(g), "object at granule {g:#x} has count 0 and was not freed");
         let entry = heap.gens.entry(g);
-        if object.slot_count() == 0 {
-            ensure!(entry.is_none(), "object at granule {g:#x} has no slots but is tracked");
+        if word & TRACKED == 0 {
+            ensure!(entry.is_none(), "object at granule {g:#x} is on a generation list without its tracked bit");
+            let mut holds = false;
+            object.for_each_ref(|_| holds = true);
+            ensure!(!holds, "container at granule {g:#x} holds references but is not tracked");
             continue;
         }
         let Some((list, position)) = entry else {
-            return Err(VerifyError(format!("container at granule {g:#x} is not tracked")));
+            return Err(VerifyError(format!("container at granule {g:#x} has its tracked bit but no list")));
         };
         ensure!((list as usize) < heap.gens.lists.len(), "container at granule {g:#x} left in state {list:?}");
         ensure!(
@@ -66,7 +70,7 @@ pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
     }
     let containers = objects.iter().filter(|&&g| {
         // SAFETY: as above.
-        unsafe { heap.memory.object(g) }.slot_count() > 0
+        unsafe { heap.memory.object(g) }.meta().load(Relaxed) & TRACKED != 0
     });
     ensure!(containers.count() == heap.gens.tracked(), "generation lists hold freed or foreign entries");
     ensure!(heap.doomed.is_empty(), "objects left doomed but not freed");

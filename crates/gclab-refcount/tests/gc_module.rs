@@ -45,6 +45,20 @@ fn the_last_reference_frees_at_once() {
 }
 
 #[test]
+fn containers_are_tracked_from_their_first_reference() {
+    let mut heap = heap_with([0, 0, 0]);
+    let a = heap.allocate(Tag(0), 2, 0).unwrap();
+    heap.push_root(Some(a));
+    let s = heap.allocate(Tag(0), 0, 3).unwrap();
+    assert!(!heap.is_tracked(a) && !heap.is_tracked(s));
+    heap.store(a, 1, Some(s));
+    assert!(heap.is_tracked(a) && !heap.is_tracked(s));
+    heap.store(a, 1, None);
+    assert!(heap.is_tracked(a), "once tracked, tracked until freed");
+    heap.verify().unwrap();
+}
+
+#[test]
 fn counts_follow_slots_roots_and_handles() {
     let mut heap = heap_with([0, 0, 0]);
     let a = heap.allocate(Tag(0), 2, 0).unwrap();
@@ -123,27 +137,33 @@ fn thresholds_trigger_collections_at_the_right_counts() {
     heap.push_root(None);
     let keep = heap.allocate(Tag(0), 1000, 0).unwrap(); // 1 container
     heap.set_root(0, Some(keep));
-    // Keep every container alive, so count 0 only grows.
+    // Keep every container alive, so count 0 only grows. A container is tracked from its
+    // first non-null store, so each points back at `keep`.
     for i in 0..100 {
         let c = heap.allocate(Tag(0), 1, 0).unwrap();
+        heap.store(c, 0, Some(keep));
         heap.store(keep, i, Some(c));
     }
     // 101 tracked allocations: the next container allocation sees count 101 > 100.
     assert_eq!(heap.generation_stats()[0].collections, 0);
     assert_eq!(heap.count(), [101, 0, 0]);
     let c = heap.allocate(Tag(0), 1, 0).unwrap();
+    heap.store(c, 0, Some(keep));
     heap.store(keep, 100, Some(c));
     assert_eq!(heap.generation_stats()[0].collections, 1);
     assert_eq!(heap.count(), [1, 1, 0]);
-    // Objects without slots are not tracked and never trigger anything.
+    // Objects without slots, and containers never stored into, are not tracked and never
+    // trigger anything.
     for _ in 0..1000 {
         heap.allocate(Tag(0), 0, 8).unwrap();
+        heap.allocate(Tag(0), 4, 0).unwrap();
     }
     assert_eq!(heap.count(), [1, 1, 0]);
     // Two more generation-0 collections: count[1] = 3 > 2 triggers generation 1 next time.
     for round in 0..3 {
         for i in 0..101 {
             let c = heap.allocate(Tag(0), 1, 0).unwrap();
+            heap.store(c, 0, Some(keep));
             heap.store(keep, 101 + round * 101 + i, Some(c));
         }
     }
@@ -216,8 +236,11 @@ fn containers_freed_by_count_leave_the_long_lived_counts() {
     let mut heap = heap_with([0, 0, 0]);
     let holder = heap.allocate(Tag(0), 1000, 0).unwrap();
     heap.push_root(Some(holder));
+    let leaf = heap.allocate(Tag(0), 0, 0).unwrap();
+    heap.push_root(Some(leaf));
     for i in 0..1000 {
         let c = heap.allocate(Tag(0), 1, 0).unwrap();
+        heap.store(c, 0, Some(leaf));
         heap.store(holder, i, Some(c));
     }
     heap.collect_generation(1); // all promoted to generation 2 (pending)
