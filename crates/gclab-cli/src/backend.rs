@@ -1,0 +1,111 @@
+//! The backends built into this binary, chosen by cargo features, and the dispatch from a
+//! backend's name to code monomorphised for its heap type.
+//!
+//! To add a backend (say `refcount`): add the cargo feature `refcount = ["gclab/refcount"]`
+//! to this crate's Cargo.toml (and to `full`), a variant under `#[cfg(feature = "refcount")]`
+//! below, its entry in [`Backend::ALL`], its name and description, and its arm in
+//! [`Backend::run`]. The variants are in the order the facade's `DefaultHeap` prefers them.
+
+use std::io::Write;
+
+use clap::builder::PossibleValue;
+use gclab::HeapConfig;
+use gclab_workloads::WorkloadId;
+
+use crate::report::RunReport;
+use crate::runner::{run_on, RunError};
+
+#[cfg(not(any(feature = "marksweep", feature = "refcount")))]
+compile_error!(
+    "gclab-cli needs at least one backend: enable a cargo feature such as `marksweep` \
+     (refcount, generational and concurrent will follow)"
+);
+
+/// A backend built into this binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// `gclab::MarkSweepHeap`.
+    #[cfg(feature = "marksweep")]
+    MarkSweep,
+    /// `gclab::RefcountHeap`.
+    #[cfg(feature = "refcount")]
+    Refcount,
+    // #[cfg(feature = "generational")] Generational,
+    // #[cfg(feature = "concurrent")] Concurrent,
+}
+
+impl Backend {
+    /// Every backend built in, in listing order.
+    pub const ALL: &'static [Backend] = &[
+        #[cfg(feature = "marksweep")]
+        Backend::MarkSweep,
+        #[cfg(feature = "refcount")]
+        Backend::Refcount,
+    ];
+
+    /// The name, as `--backend` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "marksweep")]
+            Backend::MarkSweep => "marksweep",
+            #[cfg(feature = "refcount")]
+            Backend::Refcount => "refcount",
+        }
+    }
+
+    /// One line saying what the collector is.
+    pub fn description(self) -> &'static str {
+        match self {
+            #[cfg(feature = "marksweep")]
+            Backend::MarkSweep => "non-moving stop-the-world mark-sweep over size-class pools",
+            #[cfg(feature = "refcount")]
+            Backend::Refcount => "reference counting with CPython's three-generation cycle detector",
+        }
+    }
+
+    /// The backend called `name`, if built in.
+    pub fn from_name(name: &str) -> Option<Backend> {
+        Backend::ALL.iter().copied().find(|b| b.name() == name)
+    }
+
+    /// Makes this backend's heap with `config` and runs `workload` of `size` on it, writing
+    /// the workload's output to `out`. Each arm calls [`run_on`] monomorphised for the heap.
+    pub fn run<W: Write>(
+        self,
+        config: HeapConfig,
+        workload: WorkloadId,
+        size: u32,
+        out: &mut W,
+    ) -> Result<RunReport, RunError> {
+        match self {
+            #[cfg(feature = "marksweep")]
+            Backend::MarkSweep => run_on::<gclab::MarkSweepHeap, W>(self, config, workload, size, out),
+            #[cfg(feature = "refcount")]
+            Backend::Refcount => run_on::<gclab::RefcountHeap, W>(self, config, workload, size, out),
+        }
+    }
+}
+
+impl clap::ValueEnum for Backend {
+    fn value_variants<'a>() -> &'a [Self] {
+        Backend::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.description()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        assert!(!Backend::ALL.is_empty());
+        for &b in Backend::ALL {
+            assert_eq!(Backend::from_name(b.name()), Some(b));
+        }
+        assert_eq!(Backend::from_name("nope"), None);
+    }
+}

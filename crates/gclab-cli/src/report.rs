@@ -1,0 +1,172 @@
+//! The JSON report of one run.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use gclab::{HeapConfig, Stats};
+use serde::Serialize;
+
+use crate::percentile::PauseSummary;
+
+/// What `gclab run --json PATH` writes: one JSON object. Times are in milliseconds (`_ms`) or
+/// microseconds (`_us`), as floating-point numbers; pause figures are 0 when no collection ran.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    /// The backend's name (`marksweep`).
+    pub backend: String,
+    /// The workload's name (`binary-trees`).
+    pub workload: String,
+    /// The workload's size.
+    pub size: u32,
+    /// The heap's configured limit, in bytes.
+    pub heap_limit: usize,
+    /// The heap's configured first trigger, in bytes.
+    pub initial_trigger: usize,
+    /// The heap's configured growth factor.
+    pub growth_factor: f64,
+    /// Time the workload ran, collections included.
+    pub wall_ms: f64,
+    /// Time the mutator was stopped for collection (the pause log's total).
+    pub gc_ms: f64,
+    /// `wall_ms - gc_ms`.
+    pub mutator_ms: f64,
+    /// Collections run, minor and full.
+    pub collections: u64,
+    /// Minor collections run.
+    pub minor_collections: u64,
+    /// Full collections run.
+    pub full_collections: u64,
+    /// The longest pause.
+    pub pause_max_us: f64,
+    /// The median pause (nearest rank).
+    pub pause_p50_us: f64,
+    /// The 90th-percentile pause (nearest rank).
+    pub pause_p90_us: f64,
+    /// The 99th-percentile pause (nearest rank).
+    pub pause_p99_us: f64,
+    /// Objects allocated.
+    pub allocated_objects: u64,
+    /// Bytes allocated (object sizes as laid out, headers included).
+    pub allocated_bytes: u64,
+    /// The most bytes the heap held from the system.
+    pub peak_heap_bytes: usize,
+    /// Bytes the heap held from the system at the end.
+    pub heap_bytes: usize,
+    /// Objects alive after the last collection (0 if none ran).
+    pub live_objects_after_gc: u64,
+    /// Bytes in objects alive after the last collection (0 if none ran).
+    pub live_bytes_after_gc: u64,
+    /// Objects allocated and not yet freed when the workload returned.
+    pub live_objects_at_end: u64,
+    /// The workload's checksum (the same on every backend).
+    pub checksum: u64,
+    /// The backend's own counters.
+    pub counters: BTreeMap<String, u64>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// What a run measured, besides the heap's statistics.
+#[derive(Clone, Copy, Debug)]
+pub struct RunFacts<'a> {
+    /// The backend's name.
+    pub backend: &'a str,
+    /// The workload's name.
+    pub workload: &'a str,
+    /// The workload's size.
+    pub size: u32,
+    /// The heap's configuration.
+    pub config: &'a HeapConfig,
+    /// Time the workload ran.
+    pub wall: Duration,
+    /// Objects alive when the workload returned.
+    pub live_objects_at_end: u64,
+    /// The workload's checksum.
+    pub checksum: u64,
+}
+
+impl RunReport {
+    /// The report of a run, from what it measured and the heap's statistics after it.
+    pub fn new(facts: RunFacts<'_>, stats: &Stats) -> Self {
+        let pauses = PauseSummary::from_pauses(&stats.pauses);
+        RunReport {
+            backend: facts.backend.into(),
+            workload: facts.workload.into(),
+            size: facts.size,
+            heap_limit: facts.config.heap_limit,
+            initial_trigger: facts.config.initial_trigger,
+            growth_factor: facts.config.growth_factor,
+            wall_ms: ms(facts.wall),
+            gc_ms: ms(stats.gc_time),
+            mutator_ms: ms(facts.wall.saturating_sub(stats.gc_time)),
+            collections: stats.minor_collections + stats.full_collections,
+            minor_collections: stats.minor_collections,
+            full_collections: stats.full_collections,
+            pause_max_us: us(pauses.max),
+            pause_p50_us: us(pauses.p50),
+            pause_p90_us: us(pauses.p90),
+            pause_p99_us: us(pauses.p99),
+            allocated_objects: stats.allocated_objects,
+            allocated_bytes: stats.allocated_bytes,
+            peak_heap_bytes: stats.peak_heap_bytes,
+            heap_bytes: stats.heap_bytes,
+            live_objects_after_gc: stats.live_objects_after_gc,
+            live_bytes_after_gc: stats.live_bytes_after_gc,
+            live_objects_at_end: facts.live_objects_at_end,
+            checksum: facts.checksum,
+            counters: stats.counters.iter().map(|(&name, &value)| (name.to_owned(), value)).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gclab::{CollectionKind, Pause};
+
+    #[test]
+    fn report_from_stats() {
+        let mut stats = Stats::default();
+        for (i, micros) in [300u64, 100, 200].into_iter().enumerate() {
+            stats.pauses.push(Pause {
+                kind: if i == 0 { CollectionKind::Minor } else { CollectionKind::Full },
+                start: Duration::from_millis(i as u64),
+                duration: Duration::from_micros(micros),
+                bytes_before: 0,
+                bytes_after: 0,
+            });
+        }
+        stats.minor_collections = 1;
+        stats.full_collections = 2;
+        stats.gc_time = Duration::from_micros(600);
+        stats.bump("sweeps", 2);
+        let config = HeapConfig::default();
+        let report = RunReport::new(
+            RunFacts {
+                backend: "marksweep",
+                workload: "binary-trees",
+                size: 10,
+                config: &config,
+                wall: Duration::from_millis(10),
+                live_objects_at_end: 5,
+                checksum: 42,
+            },
+            &stats,
+        );
+        assert_eq!(report.collections, 3);
+        assert!((report.gc_ms - 0.6).abs() < 1e-9);
+        assert!((report.mutator_ms - 9.4).abs() < 1e-9);
+        assert!((report.pause_max_us - 300.0).abs() < 1e-6);
+        assert!((report.pause_p50_us - 200.0).abs() < 1e-6);
+        assert!((report.pause_p90_us - 300.0).abs() < 1e-6);
+        let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["counters"]["sweeps"], 2);
+        assert_eq!(json["backend"], "marksweep");
+    }
+}

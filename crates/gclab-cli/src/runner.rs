@@ -1,0 +1,78 @@
+//! Running a workload on one heap type and measuring it.
+
+use std::fmt;
+use std::io::Write;
+use std::time::Instant;
+
+use gclab::{ConfigError, Heap, HeapConfig};
+use gclab_workloads::{WorkloadError, WorkloadId};
+
+use crate::backend::Backend;
+use crate::report::{RunFacts, RunReport};
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum RunError {
+    /// The heap configuration was refused (a usage error: exit code 2).
+    Config(ConfigError),
+    /// The workload failed (a bad size, an exhausted heap, an output error).
+    Workload(WorkloadError),
+}
+
+impl RunError {
+    /// Whether the user asked for something impossible (exit code 2), rather than the run
+    /// failing (exit code 1).
+    pub fn is_usage_error(&self) -> bool {
+        matches!(self, RunError::Config(_) | RunError::Workload(WorkloadError::BadSize(_)))
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Config(e) => e.fmt(f),
+            RunError::Workload(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<ConfigError> for RunError {
+    fn from(e: ConfigError) -> Self {
+        RunError::Config(e)
+    }
+}
+
+impl From<WorkloadError> for RunError {
+    fn from(e: WorkloadError) -> Self {
+        RunError::Workload(e)
+    }
+}
+
+/// Makes a heap of type `H` with `config`, runs `workload` of `size` on it writing the
+/// workload's output to `out`, and reports what was measured. The wall time covers the
+/// workload only, not making or dropping the heap.
+pub fn run_on<H: Heap, W: Write>(
+    backend: Backend,
+    config: HeapConfig,
+    workload: WorkloadId,
+    size: u32,
+    out: &mut W,
+) -> Result<RunReport, RunError> {
+    workload.info().check_size(size).map_err(WorkloadError::from)?;
+    let mut heap = H::with_config(config.clone())?;
+    let started = Instant::now();
+    let checksum = workload.run(&mut heap, size, out)?;
+    let wall = started.elapsed();
+    let facts = RunFacts {
+        backend: backend.name(),
+        workload: workload.name(),
+        size,
+        config: &config,
+        wall,
+        live_objects_at_end: heap.live_objects() as u64,
+        checksum,
+    };
+    Ok(RunReport::new(facts, heap.stats()))
+}

@@ -1,0 +1,139 @@
+//! The macros that turn the suite on for a backend: one line each.
+
+/// Expands to a module `$name` of `#[test]` functions running the conformance suite on the
+/// heap type `$heap`: random mutator programs checked against the model
+/// ([`check_random_programs`](crate::check_random_programs)), and the deep, wide and cyclic
+/// structures of [`structures`](crate::structures).
+///
+/// The configuration defaults to [`small_config()`](crate::small_config); a third argument,
+/// an expression of type `HeapConfig`, replaces it.
+///
+/// ```ignore
+/// gclab_conformance::conformance_suite!(marksweep, gclab::MarkSweepHeap);
+/// gclab_conformance::conformance_suite!(
+///     marksweep_tiny_trigger,
+///     gclab::MarkSweepHeap,
+///     gclab::HeapConfig::default().heap_limit(64 << 20).initial_trigger(1024)
+/// );
+/// ```
+#[macro_export]
+macro_rules! conformance_suite {
+    ($name:ident, $heap:ty $(,)?) => {
+        $crate::conformance_suite!($name, $heap, $crate::small_config());
+    };
+    ($name:ident, $heap:ty, $config:expr $(,)?) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn config() -> $crate::__core::HeapConfig {
+                $config
+            }
+
+            #[test]
+            fn random_programs_match_the_model() {
+                $crate::check_random_programs::<$heap>(config());
+            }
+
+            #[test]
+            fn random_programs_under_collection_stress() {
+                $crate::check_random_programs::<$heap>($crate::stress_config(config()));
+            }
+
+            #[test]
+            fn deep_list_of_a_million_nodes() {
+                $crate::structures::deep_list::<$heap>(config(), 1_000_000);
+            }
+
+            #[test]
+            fn deep_list_appended_old_to_young() {
+                $crate::structures::deep_list_appended::<$heap>(config(), 1_000_000);
+            }
+
+            #[test]
+            fn wide_object_of_100_000_slots() {
+                $crate::structures::wide_object::<$heap>(config(), 100_000);
+            }
+
+            #[test]
+            fn garbage_cycles_are_freed() {
+                $crate::structures::cycle_garbage::<$heap>(config(), 2_000);
+            }
+
+            #[test]
+            fn self_references() {
+                $crate::structures::self_references::<$heap>(config());
+            }
+
+            #[test]
+            fn garbage_never_exhausts_a_small_heap() {
+                $crate::structures::garbage_churn::<$heap>(config(), 16 << 20, 256 << 20);
+            }
+        }
+    };
+}
+
+/// Expands to a module `$name` of `#[test]` functions, one per mutator mistake of
+/// [`safety`](crate::safety), each checking that the heap type `$heap` names the mistake.
+///
+/// The reused-reference test detects the reuse only when the `checked` feature of
+/// `gclab-core` is on (`cargo test --features checked` in gclab); without it, it checks the
+/// documented fallback (see [`safety::reused_reference`](crate::safety::reused_reference)).
+///
+/// ```ignore
+/// gclab_conformance::safety_suite!(marksweep, gclab::MarkSweepHeap);
+/// ```
+#[macro_export]
+macro_rules! safety_suite {
+    ($name:ident, $heap:ty $(,)?) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[test]
+            fn stale_reference_after_collection() {
+                $crate::safety::stale_reference::<$heap>();
+            }
+
+            #[test]
+            fn reference_to_a_reused_cell() {
+                $crate::safety::reused_reference::<$heap>();
+            }
+
+            #[test]
+            fn foreign_reference() {
+                $crate::safety::foreign_reference::<$heap>();
+            }
+
+            #[test]
+            fn slot_index_out_of_bounds() {
+                $crate::safety::slot_out_of_bounds::<$heap>();
+            }
+
+            #[test]
+            fn root_index_out_of_bounds() {
+                $crate::safety::root_out_of_bounds::<$heap>();
+            }
+
+            #[test]
+            fn root_stack_underflow() {
+                $crate::safety::root_stack_underflow::<$heap>();
+            }
+
+            #[test]
+            fn heap_exhausted_is_an_error() {
+                $crate::safety::heap_exhausted::<$heap>();
+            }
+
+            #[test]
+            fn object_too_large_is_an_error() {
+                $crate::safety::object_too_large::<$heap>();
+            }
+
+            #[test]
+            fn bad_config_names_the_field() {
+                $crate::safety::bad_config::<$heap>();
+            }
+        }
+    };
+}

@@ -1,0 +1,222 @@
+//! binary-trees, by the rules of the Computer Language Benchmarks Game.
+//!
+//! With `min_depth = 4` and `max_depth = max(min_depth + 2, n)`:
+//!
+//! 1. build a *stretch* tree of depth `max_depth + 1`, check it, drop it;
+//! 2. build a *long-lived* tree of depth `max_depth`, kept to the end;
+//! 3. for `d = min_depth, min_depth + 2, …, max_depth`, build, check and drop
+//!    `1 << (max_depth - d + min_depth)` trees of depth `d`, printing the sum of their checks;
+//! 4. check the long-lived tree.
+//!
+//! Trees are built bottom-up, one allocation per node (2 reference slots, no data); the check
+//! of a tree is its node count. The output is byte-for-byte the Benchmarks Game's; for n = 10
+//! (`\t` stands for a tab, followed by a space):
+//!
+//! ```text
+//! stretch tree of depth 11\t check: 4095
+//! 1024\t trees of depth 4\t check: 31744
+//! 256\t trees of depth 6\t check: 32512
+//! 64\t trees of depth 8\t check: 32704
+//! 16\t trees of depth 10\t check: 32752
+//! long lived tree of depth 10\t check: 2047
+//! ```
+//!
+//! The checksum returned is the sum of every check printed ([`expected_checksum`]).
+
+use std::io::Write;
+
+use gclab_core::{AllocError, Heap, ObjRef, Tag};
+
+use crate::{Workload, WorkloadError, WorkloadInfo};
+
+/// The depth of the smallest trees.
+pub const MIN_DEPTH: u32 = 4;
+
+/// The tag of every tree node.
+pub const NODE_TAG: Tag = Tag(1);
+
+/// The slot of a node's left child.
+pub const LEFT: usize = 0;
+
+/// The slot of a node's right child.
+pub const RIGHT: usize = 1;
+
+/// The binary-trees workload; its size is `n`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BinaryTrees;
+
+impl Workload for BinaryTrees {
+    const INFO: WorkloadInfo = WorkloadInfo {
+        name: "binary-trees",
+        description: "Benchmarks Game binary-trees: short-lived full binary trees beside a \
+                      long-lived one, every node 2 slots",
+        size_meaning: "the largest tree depth; 6 is used below 6",
+        default_size: 21,
+        min_size: 1,
+        max_size: 24,
+    };
+
+    fn run<H: Heap, W: Write>(heap: &mut H, size: u32, out: &mut W) -> Result<u64, WorkloadError> {
+        binary_trees(heap, size, out)
+    }
+}
+
+/// Runs binary-trees of size `n` on `heap`, writing its output to `out`; returns the sum of
+/// every check printed. The root stack is left as it was found, also on error.
+pub fn binary_trees<H: Heap, W: Write>(heap: &mut H, n: u32, out: &mut W) -> Result<u64, WorkloadError> {
+    BinaryTrees::INFO.check_size(n)?;
+    let base = heap.root_depth();
+    let mut trees = HeapTrees { heap: &mut *heap, base, stack: Vec::new() };
+    let result = drive(&mut trees, n, out);
+    heap.truncate_roots(base);
+    result
+}
+
+/// The largest tree depth of binary-trees of size `n`.
+pub fn max_depth(n: u32) -> u32 {
+    n.max(MIN_DEPTH + 2)
+}
+
+/// The nodes in a full binary tree of `depth`: `2^(depth + 1) - 1`.
+pub fn tree_nodes(depth: u32) -> u64 {
+    (1u64 << (depth + 1)) - 1
+}
+
+/// The checksum binary-trees of size `n` returns, worked out without running it.
+///
+/// ```
+/// assert_eq!(gclab_workloads::binary_trees::expected_checksum(10), 135_854);
+/// ```
+pub fn expected_checksum(n: u32) -> u64 {
+    let max = max_depth(n);
+    let iterations: u64 = (MIN_DEPTH..=max).step_by(2).map(|d| (1u64 << (max - d + MIN_DEPTH)) * tree_nodes(d)).sum();
+    tree_nodes(max + 1) + iterations + tree_nodes(max)
+}
+
+/// Builds a full tree of `depth` bottom up, one allocation of 2 slots per node, and returns its
+/// root, unrooted. While a parent is allocated its two children are on the root stack, so the
+/// tree is correct on any collecting or moving heap. On error the root stack is restored.
+pub fn bottom_up_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
+    let base = heap.root_depth();
+    let tree = build(heap, depth);
+    if tree.is_err() {
+        heap.truncate_roots(base);
+    }
+    tree
+}
+
+fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
+    if depth == 0 {
+        return heap.allocate(NODE_TAG, 2, 0);
+    }
+    let left = build(heap, depth - 1)?;
+    heap.push_root(Some(left));
+    let right = build(heap, depth - 1)?;
+    heap.push_root(Some(right));
+    let node = heap.allocate(NODE_TAG, 2, 0)?;
+    // The children may have moved during the allocation: take them back from the roots.
+    let right = heap.pop_root();
+    let left = heap.pop_root();
+    heap.store(node, LEFT, left);
+    heap.store(node, RIGHT, right);
+    Ok(node)
+}
+
+/// The check of a tree: its node count, walked with an explicit stack.
+pub fn check_tree<H: Heap>(heap: &H, root: ObjRef) -> u64 {
+    count_nodes(heap, root, &mut Vec::new())
+}
+
+/// [`check_tree`] with a caller-provided stack, reused across checks.
+fn count_nodes<H: Heap>(heap: &H, root: ObjRef, stack: &mut Vec<ObjRef>) -> u64 {
+    stack.clear();
+    stack.push(root);
+    let mut nodes = 0;
+    while let Some(node) = stack.pop() {
+        nodes += 1;
+        if let Some(left) = heap.load(node, LEFT) {
+            stack.push(left);
+        }
+        if let Some(right) = heap.load(node, RIGHT) {
+            stack.push(right);
+        }
+    }
+    nodes
+}
+
+/// What the driver needs of a tree representation: heap objects or `Box`es.
+pub(crate) trait Trees {
+    /// Builds a tree of `depth`, checks it and drops it; returns the check.
+    fn build_check_drop(&mut self, depth: u32) -> Result<u64, WorkloadError>;
+    /// Builds the long-lived tree and keeps it.
+    fn build_long_lived(&mut self, depth: u32) -> Result<(), WorkloadError>;
+    /// Checks the long-lived tree and drops it.
+    fn check_drop_long_lived(&mut self) -> u64;
+}
+
+/// The program itself, over any tree representation; returns the sum of the checks.
+pub(crate) fn drive<T: Trees, W: Write>(trees: &mut T, n: u32, out: &mut W) -> Result<u64, WorkloadError> {
+    let max_depth = max_depth(n);
+    let stretch_depth = max_depth + 1;
+    let check = trees.build_check_drop(stretch_depth)?;
+    writeln!(out, "stretch tree of depth {stretch_depth}\t check: {check}")?;
+    let mut checksum = check;
+
+    trees.build_long_lived(max_depth)?;
+    for depth in (MIN_DEPTH..=max_depth).step_by(2) {
+        let iterations = 1u64 << (max_depth - depth + MIN_DEPTH);
+        let mut check = 0;
+        for _ in 0..iterations {
+            check += trees.build_check_drop(depth)?;
+        }
+        writeln!(out, "{iterations}\t trees of depth {depth}\t check: {check}")?;
+        checksum += check;
+    }
+
+    let check = trees.check_drop_long_lived();
+    writeln!(out, "long lived tree of depth {max_depth}\t check: {check}")?;
+    Ok(checksum + check)
+}
+
+/// Trees in a gclab heap; the long-lived tree sits on the root stack at `base`.
+struct HeapTrees<'h, H> {
+    heap: &'h mut H,
+    base: usize,
+    stack: Vec<ObjRef>,
+}
+
+impl<H: Heap> Trees for HeapTrees<'_, H> {
+    fn build_check_drop(&mut self, depth: u32) -> Result<u64, WorkloadError> {
+        let tree = bottom_up_tree(self.heap, depth)?;
+        // Checking allocates nothing, so the unrooted tree stays valid while it is walked.
+        Ok(count_nodes(self.heap, tree, &mut self.stack))
+    }
+
+    fn build_long_lived(&mut self, depth: u32) -> Result<(), WorkloadError> {
+        let tree = bottom_up_tree(self.heap, depth)?;
+        self.heap.push_root(Some(tree));
+        Ok(())
+    }
+
+    fn check_drop_long_lived(&mut self) -> u64 {
+        let tree = self.heap.root_at(self.base).expect("the long-lived tree is rooted");
+        let check = count_nodes(self.heap, tree, &mut self.stack);
+        self.heap.truncate_roots(self.base);
+        check
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_sizes_and_checksums() {
+        assert_eq!(tree_nodes(0), 1);
+        assert_eq!(tree_nodes(10), 2047);
+        assert_eq!(max_depth(1), 6);
+        assert_eq!(max_depth(10), 10);
+        // 4095 + 31744 + 32512 + 32704 + 32752 + 2047, from the reference output.
+        assert_eq!(expected_checksum(10), 135_854);
+    }
+}
