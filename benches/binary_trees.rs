@@ -8,9 +8,9 @@
 use std::io;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use criterion::measurement::WallTime;
 use criterion::BenchmarkGroup;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use gclab::Heap;
 use gclab_workloads::baseline;
 use gclab_workloads::binary_trees::{binary_trees, expected_checksum};
