@@ -19,6 +19,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 pub use gclab_core::*;
 
 /// The mark-sweep backend.

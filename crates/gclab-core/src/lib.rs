@@ -9,6 +9,8 @@
 //! trait runs on any of them, monomorphised. See `docs/architecture.md` for why the model is
 //! what it is.
 
+#![warn(missing_docs)]
+
 mod bitmap;
 mod config;
 mod error;

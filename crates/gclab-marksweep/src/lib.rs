@@ -58,6 +58,8 @@
 //! assert_eq!(heap.live_objects(), 0); // unrooted, so reclaimed
 //! ```
 
+#![warn(missing_docs)]
+
 mod plan;
 
 pub use plan::{MarkSweepConfig, MarkSweepHeap};

@@ -67,6 +67,8 @@
 //! assert_eq!(heap.live_objects(), 0);
 //! ```
 
+#![warn(missing_docs)]
+
 mod config;
 mod cycles;
 mod generations;

@@ -11,6 +11,8 @@
 //! of each object it hands out (through `ObjectMemory::init_object`, called by the plan) and
 //! clears it when the object is freed, so the safe API can validate references.
 
+#![warn(missing_docs)]
+
 mod large;
 mod pool;
 mod size_class;
