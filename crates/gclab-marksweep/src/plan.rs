@@ -169,6 +169,13 @@ impl MarkSweepHeap {
         // Keep as many empty arenas as the allocation before the next collection will fill.
         let keep = self.trigger.next().saturating_sub(live_bytes) / self.pools.arena_bytes();
         let released = self.pools.release_empty_arenas(&self.memory, keep);
+        // Free pools pinned in partly used arenas beyond that headroom go back too.
+        let headroom = self.trigger.next().saturating_sub(live_bytes);
+        let free_pools = self.pools.free_pool_bytes();
+        if free_pools > headroom.max(self.pools.committed_bytes() / 4) {
+            let decommitted = self.pools.decommit_free_pools(&self.memory);
+            self.stats.bump("pools_decommitted", decommitted as u64);
+        }
         let stats = &mut self.stats;
         stats.live_objects_after_gc = (self.pools.live_objects() + self.large.live_objects()) as u64;
         stats.live_bytes_after_gc = live_bytes as u64;

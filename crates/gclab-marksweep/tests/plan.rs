@@ -69,7 +69,9 @@ fn large_objects_live_and_die_with_their_pages() {
     heap.allocate(Tag(8), 0, 1 << 20).unwrap(); // garbage large object
     heap.collect(CollectionKind::Full);
     assert_eq!(heap.live_objects(), 2);
-    assert_eq!(heap.stats().heap_bytes, before);
+    // The garbage object's megabyte went back (and maybe the small object's arena's free pools).
+    assert!(heap.stats().heap_bytes <= before, "{} > {before}", heap.stats().heap_bytes);
+    assert!(heap.stats().peak_heap_bytes >= before + (1 << 20));
     assert_eq!(heap.load(big, 9_999), Some(small));
     assert_eq!(heap.data(big)[99], 5);
     heap.verify().unwrap();

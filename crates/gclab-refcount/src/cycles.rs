@@ -200,6 +200,12 @@ impl RefcountHeap {
             unsafe { self.free_object(g as usize) };
         }
         self.release_spare_arenas();
+        if generation == 2 && self.pools.free_pool_bytes() > self.pools.committed_bytes() / 4 {
+            // A few survivors pin their arenas (CPython keeps such memory for good): return
+            // the free pools inside them.
+            let decommitted = self.pools.decommit_free_pools(&self.memory);
+            self.stats.bump("pools_decommitted", decommitted as u64);
+        }
 
         let gc = &mut self.gc;
         gc.count[..=generation].iter_mut().for_each(|c| *c = 0);

@@ -166,7 +166,7 @@ impl RefcountHeap {
     /// take the memory back.
     pub(crate) fn release_spare_arenas(&mut self) {
         let empty = self.pools.empty_arenas();
-        let in_use = self.pools.committed_bytes() / self.pools.arena_bytes() - empty;
+        let in_use = self.pools.committed_arenas() - empty;
         let keep = (in_use / 4).max(1);
         if empty > keep {
             let released = self.pools.release_empty_arenas(&self.memory, keep);

@@ -320,3 +320,35 @@ fn a_reference_freed_by_count_is_reported_stale() {
     assert!(err.to_string().contains("stale reference"), "{err}");
     let _: Option<ObjRef> = heap.load(parent, 0);
 }
+
+#[test]
+fn one_survivor_in_a_thousand_does_not_pin_the_heap() {
+    // CPython keeps every arena that holds one live object; measure what we keep.
+    let mut heap = heap_with([0, 0, 0]);
+    let keep = heap.allocate(Tag(0), 400, 0).unwrap();
+    heap.push_root(Some(keep));
+    let list = heap.allocate(Tag(0), 1, 0).unwrap();
+    heap.push_root(Some(list));
+    let mut kept = 0;
+    for i in 0..400_000 {
+        let node = heap.allocate(Tag(0), 1, 32).unwrap();
+        if i % 1000 == 0 {
+            heap.store(keep, kept, Some(node));
+            kept += 1;
+        } else {
+            let head = heap.root_at(1).unwrap();
+            heap.store(node, 0, Some(head));
+            heap.set_root(1, Some(node));
+        }
+    }
+    let peak = heap.stats().heap_bytes;
+    heap.set_root(1, None); // frees 399,600 objects by count
+    assert_eq!(heap.live_objects(), 401);
+    let pinned = heap.stats().heap_bytes;
+    heap.collect_generation(2);
+    let after = heap.stats().heap_bytes;
+    println!("peak {peak} B, after frees {pinned} B, after a full collection {after} B");
+    assert!(pinned > peak / 2, "survivors pin their arenas: {pinned} of {peak}");
+    assert!(after <= 400 * (16 << 10) + (1 << 20), "free pools returned: {after} B kept");
+    heap.verify().unwrap();
+}

@@ -79,10 +79,21 @@ struct Pool {
     /// Links in the class's usable list (or `next` in the arena's free-pool list).
     prev: u32,
     next: u32,
+    /// A free pool whose pages were returned to the system by `decommit_free_pools`.
+    decommitted: bool,
 }
 
-const FREE_POOL: Pool =
-    Pool { class: NO_CLASS, cell: 0, free_head: NIL, bump: 0, live: 0, capacity: 0, prev: NIL, next: NIL };
+const FREE_POOL: Pool = Pool {
+    class: NO_CLASS,
+    cell: 0,
+    free_head: NIL,
+    bump: 0,
+    live: 0,
+    capacity: 0,
+    prev: NIL,
+    next: NIL,
+    decommitted: false,
+};
 
 #[derive(Clone, Copy, Debug)]
 struct Arena {
@@ -113,6 +124,8 @@ pub struct PoolSpace {
     committed_arenas: usize,
     /// Committed arenas with every pool free.
     empty_arenas: usize,
+    /// Free pools of committed arenas whose pages were returned to the system.
+    decommitted_pools: usize,
     live_objects: usize,
     live_bytes: usize,
 }
@@ -138,6 +151,7 @@ impl PoolSpace {
             released: Vec::new(),
             committed_arenas: 0,
             empty_arenas: 0,
+            decommitted_pools: 0,
             live_objects: 0,
             live_bytes: 0,
             config,
@@ -158,7 +172,13 @@ impl PoolSpace {
     /// Bytes held from the system (committed arenas).
     #[inline]
     pub fn committed_bytes(&self) -> usize {
-        self.committed_arenas * self.config.arena_bytes
+        self.committed_arenas * self.config.arena_bytes - self.decommitted_pools * self.config.pool_bytes
+    }
+
+    /// Arenas taken from the system (some of their free pools may have been returned).
+    #[inline]
+    pub fn committed_arenas(&self) -> usize {
+        self.committed_arenas
     }
 
     /// Bytes one more arena would add.
@@ -252,6 +272,10 @@ impl PoolSpace {
         debug_assert!(index != NIL, "arena in a bucket has a free pool");
         self.arenas[arena as usize].free_head = self.pools[index as usize].next;
         self.set_free_pools(arena, self.arenas[arena as usize].free_pools - 1);
+        if self.pools[index as usize].decommitted {
+            // Its pages come back, zeroed, as they are touched.
+            self.decommitted_pools -= 1;
+        }
         let cell = self.classes.size(class) as u32;
         self.pools[index as usize] = Pool {
             class: class as u8,
@@ -262,6 +286,7 @@ impl PoolSpace {
             capacity: self.config.pool_bytes as u32 / cell,
             prev: NIL,
             next: NIL,
+            decommitted: false,
         };
         self.link_usable(index);
         true
@@ -397,6 +422,48 @@ impl PoolSpace {
         (objects, bytes)
     }
 
+    /// Returns the pages of every free pool in a partly used arena to the system, and returns
+    /// how many pools that was.
+    ///
+    /// CPython keeps an arena's memory while a single object in it lives, so a heap that
+    /// keeps one object in a thousand stays at its peak size. Pools are the unit that empties
+    /// first: returning free pools of arenas that cannot be returned whole gives that memory
+    /// back. A decommitted pool reads as zero and is committed again by the kernel when it is
+    /// next used. Wholly free arenas are left to [`PoolSpace::release_empty_arenas`].
+    pub fn decommit_free_pools(&mut self, memory: &ObjectMemory) -> usize {
+        let mut decommitted = 0;
+        for arena in &self.arenas {
+            if !arena.committed || arena.free_pools == 0 || arena.free_pools == self.pools_per_arena {
+                continue;
+            }
+            let mut p = arena.free_head;
+            while p != NIL {
+                let pool = &mut self.pools[p as usize];
+                if !pool.decommitted {
+                    pool.decommitted = true;
+                    memory.decommit(self.start + p as usize * self.config.pool_bytes, self.config.pool_bytes);
+                    decommitted += 1;
+                }
+                p = pool.next;
+            }
+        }
+        self.decommitted_pools += decommitted;
+        decommitted
+    }
+
+    /// Bytes in free pools of partly used arenas that are still committed: what
+    /// [`PoolSpace::decommit_free_pools`] would return.
+    pub fn free_pool_bytes(&self) -> usize {
+        let ppa = self.pools_per_arena as usize;
+        let free: usize = (0..self.arenas.len())
+            .filter(|&a| self.arenas[a].committed && self.arenas[a].free_pools as usize != ppa)
+            .map(|a| {
+                self.pools[a * ppa..(a + 1) * ppa].iter().filter(|p| p.class == NO_CLASS && !p.decommitted).count()
+            })
+            .sum();
+        free * self.config.pool_bytes
+    }
+
     /// Returns wholly free arenas to the system, keeping `keep` of them committed for the
     /// allocations to come. Returns how many were released.
     pub fn release_empty_arenas(&mut self, memory: &ObjectMemory, keep: usize) -> usize {
@@ -409,6 +476,10 @@ impl PoolSpace {
             if kept < keep {
                 kept += 1;
             } else {
+                let first = (arena * self.pools_per_arena) as usize;
+                let pools = &mut self.pools[first..first + self.pools_per_arena as usize];
+                self.decommitted_pools -= pools.iter().filter(|p| p.decommitted).count();
+                pools.iter_mut().for_each(|p| p.decommitted = false);
                 self.unlink_bucket(arena);
                 self.arenas[arena as usize] =
                     Arena { committed: false, free_pools: 0, free_head: NIL, prev: NIL, next: NIL };
@@ -599,6 +670,16 @@ impl PoolSpace {
             }
         }
         let empty = self.arenas.iter().filter(|a| a.committed && a.free_pools == self.pools_per_arena).count();
+        let decommitted = self.pools.iter().filter(|p| p.decommitted).count();
+        ensure!(
+            decommitted == self.decommitted_pools,
+            "{decommitted} pools decommitted, {} counted",
+            self.decommitted_pools
+        );
+        ensure!(
+            self.pools.iter().all(|p| !p.decommitted || p.class == NO_CLASS),
+            "a pool in use is marked decommitted"
+        );
         ensure!(empty == self.empty_arenas, "{empty} empty arenas, {} counted", self.empty_arenas);
         ensure!(committed == self.committed_arenas, "{committed} arenas committed, {} counted", self.committed_arenas);
         ensure!(live_objects == self.live_objects, "{live_objects} live objects, {} counted", self.live_objects);

@@ -87,7 +87,7 @@ fn space_start(cells: &[usize]) -> usize {
 }
 
 #[test]
-fn one_survivor_in_a_thousand_pins_its_pools_only() {
+fn one_survivor_in_a_thousand_pins_arenas_until_free_pools_are_returned() {
     // CPython keeps an arena alive while any object in it lives. Here pools empty and go back
     // to their arena, but an arena still returns to the system only when wholly free, so a
     // sparse survivor keeps its arena. Measure how much that pins.
@@ -106,6 +106,19 @@ fn one_survivor_in_a_thousand_pins_its_pools_only() {
     assert_eq!(released, 0);
     assert_eq!(space.committed_bytes(), before);
     assert_eq!(space.empty_arenas(), 0);
+    // Returning the free pools of those arenas gives back all but the survivors' pools.
+    let free = space.free_pool_bytes();
+    let pools = space.decommit_free_pools(&memory);
+    assert_eq!(pools * (16 << 10), free);
+    assert_eq!(space.committed_bytes(), before - free);
+    assert_eq!(space.committed_bytes(), 400 * (16 << 10), "one 16 KiB pool per survivor stays");
+    space.verify(&memory).unwrap();
+    // Decommitted pools are reused, zeroed, once the survivors' pools are full again.
+    for _ in 0..200_000 {
+        alloc(&mut memory, &mut space, 64).unwrap();
+    }
+    assert!(space.committed_bytes() > 400 * (16 << 10));
+    space.verify(&memory).unwrap();
 }
 
 #[test]
