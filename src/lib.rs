@@ -1,7 +1,9 @@
 //! gclab: pluggable garbage collectors behind one heap trait.
 //!
 //! Pick a backend with a cargo feature; [`DefaultHeap`] names the first enabled one in this
-//! order: `marksweep`, `refcount`. Code written against [`Heap`] runs on any backend.
+//! order: `marksweep`, `refcount`. Code written against [`Heap`] runs on any backend. The
+//! `nogc` feature adds `NoGcHeap`, the no-GC baseline (bump allocation, never freed), which is
+//! never the default.
 //!
 //! ```
 //! # #[cfg(any(feature = "marksweep", feature = "refcount"))] {
@@ -30,6 +32,11 @@ pub use gclab_marksweep::{MarkSweepConfig, MarkSweepHeap};
 /// The reference-counting backend with CPython's cycle detector.
 #[cfg(feature = "refcount")]
 pub use gclab_refcount::{GcInfo, GcPhase, GenerationStats, RefcountConfig, RefcountHeap};
+
+/// The no-GC baseline: bump allocation that never frees. Never the [`DefaultHeap`]: it is
+/// the lower bound collectors are measured against, not a collector.
+#[cfg(feature = "nogc")]
+pub use gclab_nogc::NoGcHeap;
 
 /// The first enabled backend, by priority: `marksweep`, `refcount`.
 #[cfg(feature = "marksweep")]

@@ -12,6 +12,43 @@ gclab_conformance::safety_suite!(marksweep, gclab::MarkSweepHeap);
 #[cfg(feature = "refcount")]
 gclab_conformance::safety_suite!(refcount, gclab::RefcountHeap);
 
+/// The no-GC baseline never frees, so the checks that free an object and expect it gone
+/// (stale and reused references, exhaustion then recovery) do not apply; the others do.
+#[cfg(feature = "nogc")]
+mod nogc {
+    use gclab_conformance::safety;
+
+    #[test]
+    fn foreign_reference() {
+        safety::foreign_reference::<gclab::NoGcHeap>();
+    }
+
+    #[test]
+    fn slot_index_out_of_bounds() {
+        safety::slot_out_of_bounds::<gclab::NoGcHeap>();
+    }
+
+    #[test]
+    fn root_index_out_of_bounds() {
+        safety::root_out_of_bounds::<gclab::NoGcHeap>();
+    }
+
+    #[test]
+    fn root_stack_underflow() {
+        safety::root_stack_underflow::<gclab::NoGcHeap>();
+    }
+
+    #[test]
+    fn object_too_large_is_an_error() {
+        safety::object_too_large::<gclab::NoGcHeap>();
+    }
+
+    #[test]
+    fn bad_config_names_the_field() {
+        safety::bad_config::<gclab::NoGcHeap>();
+    }
+}
+
 /// With `--features checked`, references carry sequence numbers that the heap checks.
 #[cfg(all(feature = "checked", feature = "marksweep"))]
 #[test]

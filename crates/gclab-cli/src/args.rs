@@ -25,6 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a workload on a backend; prints exactly the workload's output on stdout.
     Run(RunArgs),
+    /// Run every backend on every workload, print a comparison table per workload and write a
+    /// report folder (results.json, results.csv, SVG charts).
+    Compare(CompareArgs),
     /// List the backends built into this binary and the workloads, one per line.
     List,
 }
@@ -48,6 +51,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
+    /// The heap's configuration.
+    #[command(flatten)]
+    pub heap: HeapArgs,
+}
+
+/// The heap configuration options, shared by `run` and `compare`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct HeapArgs {
     /// The most memory the heap may take from the system, e.g. 512M.
     #[arg(long, value_name = "BYTES", value_parser = parse_byte_size,
           help = with_default("The most memory the heap may take from the system, e.g. 512M",
@@ -65,6 +76,116 @@ pub struct RunArgs {
           help = with_default("Heap growth allowed over the live size before the next collection",
                               HeapConfig::default().growth_factor.to_string()))]
     pub growth_factor: Option<f64>,
+}
+
+impl HeapArgs {
+    /// The heap configuration: the defaults, overridden by the options given.
+    pub fn heap_config(&self) -> HeapConfig {
+        let mut config = HeapConfig::default();
+        if let Some(limit) = self.heap_limit {
+            config.heap_limit = limit;
+        }
+        if let Some(trigger) = self.initial_trigger {
+            config.initial_trigger = trigger;
+        }
+        if let Some(factor) = self.growth_factor {
+            config.growth_factor = factor;
+        }
+        config
+    }
+
+    /// The options given, as command-line arguments (to pass them on to a child `run`).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(limit) = self.heap_limit {
+            args.extend(["--heap-limit".to_owned(), limit.to_string()]);
+        }
+        if let Some(trigger) = self.initial_trigger {
+            args.extend(["--initial-trigger".to_owned(), trigger.to_string()]);
+        }
+        if let Some(factor) = self.growth_factor {
+            args.extend(["--growth-factor".to_owned(), factor.to_string()]);
+        }
+        args
+    }
+}
+
+/// The arguments of `gclab compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The backends to compare, a comma list (default: every backend built in).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub backends: Vec<Backend>,
+
+    /// The workloads to run, a comma list (default: every workload).
+    #[arg(long, value_parser = workload_parser(), value_delimiter = ',', value_name = "LIST")]
+    pub workloads: Vec<WorkloadId>,
+
+    /// Run every workload at its small `quick` size (see `gclab list`): the whole comparison
+    /// takes a minute or two.
+    #[arg(long)]
+    pub quick: bool,
+
+    /// Sizes for some workloads, a comma list of NAME=N (e.g. `gcbench=12,churn=50000`);
+    /// others run at their default (or quick) size.
+    #[arg(long, value_parser = parse_workload_size, value_delimiter = ',', value_name = "LIST")]
+    pub sizes: Vec<(WorkloadId, u32)>,
+
+    /// The report folder: results.json, results.csv and the SVG charts go there.
+    #[arg(long, value_name = "DIR", default_value = "target/gclab-report")]
+    pub out: PathBuf,
+
+    /// The heap's configuration, the same for every backend.
+    #[command(flatten)]
+    pub heap: HeapArgs,
+}
+
+impl CompareArgs {
+    /// The backends chosen, in listing order, without repeats.
+    pub fn backends(&self) -> Vec<Backend> {
+        if self.backends.is_empty() {
+            return Backend::ALL.to_vec();
+        }
+        Backend::ALL.iter().copied().filter(|b| self.backends.contains(b)).collect()
+    }
+
+    /// The workloads chosen, in listing order, without repeats.
+    pub fn workloads(&self) -> Vec<WorkloadId> {
+        if self.workloads.is_empty() {
+            return WorkloadId::ALL.to_vec();
+        }
+        WorkloadId::ALL.iter().copied().filter(|w| self.workloads.contains(w)).collect()
+    }
+
+    /// The size `workload` runs at: the one `--sizes` gives, else its quick size with
+    /// `--quick`, else its default.
+    pub fn size(&self, workload: WorkloadId) -> u32 {
+        let info = workload.info();
+        if let Some(&(_, size)) = self.sizes.iter().rev().find(|(w, _)| *w == workload) {
+            size
+        } else if self.quick {
+            info.quick_size
+        } else {
+            info.default_size
+        }
+    }
+}
+
+/// Parses `NAME=N`: a workload and a size in its range.
+///
+/// ```
+/// use gclab_cli::args::parse_workload_size;
+/// use gclab_workloads::WorkloadId;
+/// assert_eq!(parse_workload_size("gcbench=12"), Ok((WorkloadId::GcBench, 12)));
+/// assert!(parse_workload_size("gcbench=0").unwrap_err().contains("out of range"));
+/// assert!(parse_workload_size("gcbench").is_err());
+/// ```
+pub fn parse_workload_size(text: &str) -> Result<(WorkloadId, u32), String> {
+    let (name, size) = text.split_once('=').ok_or_else(|| format!("`{text}` is not NAME=SIZE (e.g. gcbench=12)"))?;
+    let workload: WorkloadId = name.trim().parse().map_err(|e: gclab_workloads::UnknownWorkload| e.to_string())?;
+    let size: u32 = size.trim().parse().map_err(|_| format!("`{size}` is not a size (a whole number)"))?;
+    workload.info().check_size(size).map_err(|e| e.to_string())?;
+    Ok((workload, size))
 }
 
 /// A help line naming the heap's default, read from `HeapConfig::default()` so it stays true.
@@ -86,17 +207,7 @@ impl RunArgs {
 
     /// The heap configuration: the defaults, overridden by the options given.
     pub fn heap_config(&self) -> HeapConfig {
-        let mut config = HeapConfig::default();
-        if let Some(limit) = self.heap_limit {
-            config.heap_limit = limit;
-        }
-        if let Some(trigger) = self.initial_trigger {
-            config.initial_trigger = trigger;
-        }
-        if let Some(factor) = self.growth_factor {
-            config.growth_factor = factor;
-        }
-        config
+        self.heap.heap_config()
     }
 }
 
@@ -125,8 +236,30 @@ mod tests {
         .unwrap();
         let Command::Run(args) = cli.command else { panic!("not a run") };
         assert_eq!(args.workload, WorkloadId::BinaryTrees);
-        assert_eq!(args.size(), 21);
+        assert_eq!(args.size(), WorkloadId::BinaryTrees.info().default_size);
         assert_eq!(args.heap_config().initial_trigger, 64 << 10);
         assert_eq!(args.heap_config().heap_limit, HeapConfig::default().heap_limit);
+        assert_eq!(args.heap.to_args(), ["--initial-trigger", "65536"]);
+    }
+
+    #[test]
+    fn compare_arguments() {
+        let cli = Cli::try_parse_from(["gclab", "compare", "--workloads", "churn,gcbench,churn", "--quick"]).unwrap();
+        let Command::Compare(args) = cli.command else { panic!("not a compare") };
+        assert_eq!(args.workloads(), [WorkloadId::GcBench, WorkloadId::Churn], "listing order, no repeats");
+        assert_eq!(args.backends(), Backend::ALL);
+        assert_eq!(args.size(WorkloadId::Churn), WorkloadId::Churn.info().quick_size);
+        assert_eq!(args.out, PathBuf::from("target/gclab-report"));
+        let cli = Cli::try_parse_from(["gclab", "compare", "--sizes", "churn=500,lists=7", "--quick"]).unwrap();
+        let Command::Compare(args) = cli.command else { panic!("not a compare") };
+        assert_eq!(args.size(WorkloadId::Churn), 500);
+        assert_eq!(args.size(WorkloadId::Lists), 7);
+        assert_eq!(args.size(WorkloadId::GcBench), WorkloadId::GcBench.info().quick_size);
+        let err = Cli::try_parse_from(["gclab", "compare", "--sizes", "churn=0"]).unwrap_err();
+        assert!(err.to_string().contains("size 0 is out of range"), "{err}");
+        let err = Cli::try_parse_from(["gclab", "compare", "--backends", "marksweep,copying"]).unwrap_err();
+        assert!(err.to_string().contains("copying"), "{err}");
+        let err = Cli::try_parse_from(["gclab", "compare", "--workloads", "gcbench,nope"]).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
     }
 }

@@ -15,10 +15,10 @@ use gclab_workloads::WorkloadId;
 use crate::report::RunReport;
 use crate::runner::{run_on, RunError};
 
-#[cfg(not(any(feature = "marksweep", feature = "refcount")))]
+#[cfg(not(any(feature = "marksweep", feature = "refcount", feature = "nogc")))]
 compile_error!(
     "gclab-cli needs at least one backend: enable a cargo feature such as `marksweep` \
-     (refcount, generational and concurrent will follow)"
+     (or `refcount`, `nogc`)"
 );
 
 /// A backend built into this binary.
@@ -30,17 +30,28 @@ pub enum Backend {
     /// `gclab::RefcountHeap`.
     #[cfg(feature = "refcount")]
     Refcount,
+    /// `gclab::NoGcHeap`: the no-GC baseline, listed last.
+    #[cfg(feature = "nogc")]
+    NoGc,
     // #[cfg(feature = "generational")] Generational,
     // #[cfg(feature = "concurrent")] Concurrent,
 }
 
 impl Backend {
+    /// Whether this is the no-GC baseline, the lower bound other backends are reported
+    /// against.
+    pub fn is_baseline(self) -> bool {
+        self.name() == "nogc"
+    }
+
     /// Every backend built in, in listing order.
     pub const ALL: &'static [Backend] = &[
         #[cfg(feature = "marksweep")]
         Backend::MarkSweep,
         #[cfg(feature = "refcount")]
         Backend::Refcount,
+        #[cfg(feature = "nogc")]
+        Backend::NoGc,
     ];
 
     /// The name, as `--backend` spells it.
@@ -50,6 +61,8 @@ impl Backend {
             Backend::MarkSweep => "marksweep",
             #[cfg(feature = "refcount")]
             Backend::Refcount => "refcount",
+            #[cfg(feature = "nogc")]
+            Backend::NoGc => "nogc",
         }
     }
 
@@ -60,6 +73,8 @@ impl Backend {
             Backend::MarkSweep => "non-moving stop-the-world mark-sweep over size-class pools",
             #[cfg(feature = "refcount")]
             Backend::Refcount => "reference counting with CPython's three-generation cycle detector",
+            #[cfg(feature = "nogc")]
+            Backend::NoGc => "no collector: bump allocation that never frees (the lower bound)",
         }
     }
 
@@ -82,6 +97,8 @@ impl Backend {
             Backend::MarkSweep => run_on::<gclab::MarkSweepHeap, W>(self, config, workload, size, out),
             #[cfg(feature = "refcount")]
             Backend::Refcount => run_on::<gclab::RefcountHeap, W>(self, config, workload, size, out),
+            #[cfg(feature = "nogc")]
+            Backend::NoGc => run_on::<gclab::NoGcHeap, W>(self, config, workload, size, out),
         }
     }
 }

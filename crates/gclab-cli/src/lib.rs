@@ -1,22 +1,32 @@
 //! The `gclab` command line: run a workload on a backend, print exactly the workload's output,
-//! and optionally write a JSON report of pauses, throughput and heap sizes.
+//! and optionally write a JSON report of pauses, throughput and heap sizes; or compare every
+//! backend on every workload and write a report folder.
 //!
 //! ```text
-//! gclab run --backend marksweep --workload binary-trees --size 21 --json report.json
+//! gclab run --backend marksweep --workload binary-trees --size 18 --json report.json
+//! gclab compare --quick --out target/gclab-report
 //! gclab list
 //! ```
 //!
 //! The binary is `src/main.rs`; this library holds its parts so they can be tested: the
 //! argument definitions ([`args`]), the backends built in ([`backend`]), running and
-//! measuring ([`runner`]), the report ([`report`]), pause percentiles ([`percentile`]) and
-//! byte-size arguments ([`byte_size`]).
+//! measuring ([`runner`]), the report of a run ([`report`]), pause percentiles
+//! ([`percentile`]), minimum mutator utilisation ([`mmu`]), peak RSS ([`rss`]), byte-size
+//! arguments ([`byte_size`]), the comparison ([`compare`]) with its tables ([`table`]), data
+//! files ([`results`]) and charts ([`charts`]), and `list` ([`listing`]).
 
 #![warn(missing_docs)]
 
 pub mod args;
 pub mod backend;
 pub mod byte_size;
+pub mod charts;
+pub mod compare;
 pub mod listing;
+pub mod mmu;
 pub mod percentile;
 pub mod report;
+pub mod results;
+pub mod rss;
 pub mod runner;
+pub mod table;

@@ -9,7 +9,7 @@ use crate::backend::Backend;
 ///
 /// ```text
 /// backend   marksweep     non-moving stop-the-world mark-sweep over size-class pools
-/// workload  binary-trees  Benchmarks Game binary-trees: … (sizes 1 to 24, default 21: …)
+/// workload  binary-trees  Benchmarks Game binary-trees: … (sizes 1 to 24, default 18, quick 17: …)
 /// ```
 pub fn listing() -> String {
     let mut rows: Vec<(&str, &str, String)> = Vec::new();
@@ -22,8 +22,8 @@ pub fn listing() -> String {
             "workload",
             info.name,
             format!(
-                "{} (sizes {} to {}, default {}: {})",
-                info.description, info.min_size, info.max_size, info.default_size, info.size_meaning
+                "{} (sizes {} to {}, default {}, quick {}: {})",
+                info.description, info.min_size, info.max_size, info.default_size, info.quick_size, info.size_meaning
             ),
         ));
     }

@@ -3,14 +3,34 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use gclab::{HeapConfig, Stats};
-use serde::Serialize;
+use gclab::{HeapConfig, Pause, Stats};
+use serde::{Deserialize, Serialize};
 
+use crate::mmu::Utilisation;
 use crate::percentile::PauseSummary;
+
+/// The windows minimum mutator utilisation is reported for.
+pub const MMU_WINDOWS: [Duration; 3] =
+    [Duration::from_millis(1), Duration::from_millis(10), Duration::from_millis(100)];
+
+/// One collection of the pause log, as reports write it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PauseRecord {
+    /// `minor` or `full`.
+    pub kind: String,
+    /// When the mutator stopped, in microseconds since the workload started.
+    pub start_us: f64,
+    /// How long it stayed stopped, in microseconds.
+    pub duration_us: f64,
+    /// Bytes in objects before the collection.
+    pub bytes_before: usize,
+    /// Bytes in objects after it.
+    pub bytes_after: usize,
+}
 
 /// What `gclab run --json PATH` writes: one JSON object. Times are in milliseconds (`_ms`) or
 /// microseconds (`_us`), as floating-point numbers; pause figures are 0 when no collection ran.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     /// The backend's name (`marksweep`).
     pub backend: String,
@@ -44,6 +64,12 @@ pub struct RunReport {
     pub pause_p90_us: f64,
     /// The 99th-percentile pause (nearest rank).
     pub pause_p99_us: f64,
+    /// Minimum mutator utilisation over 1 ms windows (0 to 1; see `mmu`).
+    pub mmu_1ms: f64,
+    /// Minimum mutator utilisation over 10 ms windows.
+    pub mmu_10ms: f64,
+    /// Minimum mutator utilisation over 100 ms windows.
+    pub mmu_100ms: f64,
     /// Objects allocated.
     pub allocated_objects: u64,
     /// Bytes allocated (object sizes as laid out, headers included).
@@ -52,6 +78,13 @@ pub struct RunReport {
     pub peak_heap_bytes: usize,
     /// Bytes the heap held from the system at the end.
     pub heap_bytes: usize,
+    /// Bytes in objects (live or not yet collected) when the workload returned: measured by a
+    /// full collection after the run, which no other figure counts (for a heap that never
+    /// collects, the bytes allocated).
+    pub heap_end_bytes: u64,
+    /// The process's peak resident set size (`VmHWM`), in bytes; 0 where unavailable. `run`
+    /// runs one workload per process, so this is the run's.
+    pub peak_rss_bytes: u64,
     /// Objects alive after the last collection (0 if none ran).
     pub live_objects_after_gc: u64,
     /// Bytes in objects alive after the last collection (0 if none ran).
@@ -62,6 +95,8 @@ pub struct RunReport {
     pub checksum: u64,
     /// The backend's own counters.
     pub counters: BTreeMap<String, u64>,
+    /// Every pause, in order.
+    pub pause_log: Vec<PauseRecord>,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -89,12 +124,22 @@ pub struct RunFacts<'a> {
     pub live_objects_at_end: u64,
     /// The workload's checksum.
     pub checksum: u64,
+    /// When the workload started, measured from the heap's creation (pause starts are
+    /// measured from there).
+    pub started: Duration,
+    /// Bytes in objects when the workload returned.
+    pub heap_end_bytes: u64,
+    /// The process's peak resident set size in bytes.
+    pub peak_rss_bytes: u64,
 }
 
 impl RunReport {
     /// The report of a run, from what it measured and the heap's statistics after it.
     pub fn new(facts: RunFacts<'_>, stats: &Stats) -> Self {
         let pauses = PauseSummary::from_pauses(&stats.pauses);
+        let since_start = |p: &Pause| p.start.saturating_sub(facts.started);
+        let utilisation = Utilisation::new(facts.wall, stats.pauses.iter().map(|p| (since_start(p), p.duration)));
+        let [mmu_1ms, mmu_10ms, mmu_100ms] = MMU_WINDOWS.map(|w| utilisation.mmu(w));
         RunReport {
             backend: facts.backend.into(),
             workload: facts.workload.into(),
@@ -112,15 +157,31 @@ impl RunReport {
             pause_p50_us: us(pauses.p50),
             pause_p90_us: us(pauses.p90),
             pause_p99_us: us(pauses.p99),
+            mmu_1ms,
+            mmu_10ms,
+            mmu_100ms,
             allocated_objects: stats.allocated_objects,
             allocated_bytes: stats.allocated_bytes,
             peak_heap_bytes: stats.peak_heap_bytes,
             heap_bytes: stats.heap_bytes,
+            heap_end_bytes: facts.heap_end_bytes,
+            peak_rss_bytes: facts.peak_rss_bytes,
             live_objects_after_gc: stats.live_objects_after_gc,
             live_bytes_after_gc: stats.live_bytes_after_gc,
             live_objects_at_end: facts.live_objects_at_end,
             checksum: facts.checksum,
             counters: stats.counters.iter().map(|(&name, &value)| (name.to_owned(), value)).collect(),
+            pause_log: stats
+                .pauses
+                .iter()
+                .map(|p| PauseRecord {
+                    kind: p.kind.name().to_owned(),
+                    start_us: us(since_start(p)),
+                    duration_us: us(p.duration),
+                    bytes_before: p.bytes_before,
+                    bytes_after: p.bytes_after,
+                })
+                .collect(),
         }
     }
 }
@@ -156,6 +217,9 @@ mod tests {
                 wall: Duration::from_millis(10),
                 live_objects_at_end: 5,
                 checksum: 42,
+                started: Duration::from_micros(500),
+                heap_end_bytes: 4096,
+                peak_rss_bytes: 1 << 20,
             },
             &stats,
         );
@@ -166,6 +230,19 @@ mod tests {
         assert!((report.pause_p50_us - 200.0).abs() < 1e-6);
         assert!((report.pause_p90_us - 300.0).abs() < 1e-6);
         let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+        // Pauses at 0, 1 and 2 ms since the heap's creation, the workload started at 0.5 ms:
+        // the log counts from the workload's start (the first pause clipped to it).
+        let starts: Vec<f64> = report.pause_log.iter().map(|p| p.start_us).collect();
+        assert_eq!(starts, [0.0, 500.0, 1500.0]);
+        assert_eq!(report.pause_log[0].kind, "minor");
+        // A 10 ms run with pauses at 0–0.3, 0.5–0.6 and 1.5–1.7 ms: the worst 1 ms window is
+        // 0–1 ms, with 400 µs of pause; 10 ms and longer windows see the whole run (0.6 ms).
+        assert!((report.mmu_1ms - 0.6).abs() < 1e-9, "{}", report.mmu_1ms);
+        assert!((report.mmu_10ms - 0.94).abs() < 1e-9, "{}", report.mmu_10ms);
+        assert!((report.mmu_100ms - 0.94).abs() < 1e-9, "{}", report.mmu_100ms);
+        let back: RunReport = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, report);
+        assert_eq!(json["peak_rss_bytes"], 1 << 20);
         assert_eq!(json["counters"]["sweeps"], 2);
         assert_eq!(json["backend"], "marksweep");
     }

@@ -4,11 +4,12 @@ use std::fmt;
 use std::io::Write;
 use std::time::Instant;
 
-use gclab::{ConfigError, Heap, HeapConfig};
+use gclab::{CollectionKind, ConfigError, Heap, HeapConfig};
 use gclab_workloads::{WorkloadError, WorkloadId};
 
 use crate::backend::Backend;
 use crate::report::{RunFacts, RunReport};
+use crate::rss::peak_rss_bytes;
 
 /// Why a run failed.
 #[derive(Debug)]
@@ -65,14 +66,35 @@ pub fn run_on<H: Heap, W: Write>(
     let started = Instant::now();
     let checksum = workload.run(&mut heap, size, out)?;
     let wall = started.elapsed();
-    let facts = RunFacts {
-        backend: backend.name(),
-        workload: workload.name(),
-        size,
-        config: &config,
-        wall,
-        live_objects_at_end: heap.live_objects() as u64,
-        checksum,
-    };
-    Ok(RunReport::new(facts, heap.stats()))
+    let live_objects_at_end = heap.live_objects() as u64;
+    let mut report = RunReport::new(
+        RunFacts {
+            backend: backend.name(),
+            workload: workload.name(),
+            size,
+            config: &config,
+            wall,
+            live_objects_at_end,
+            checksum,
+            started: started.duration_since(heap.stats().created),
+            heap_end_bytes: 0,
+            peak_rss_bytes: 0,
+        },
+        heap.stats(),
+    );
+    report.heap_end_bytes = bytes_in_objects_now(&mut heap);
+    report.peak_rss_bytes = peak_rss_bytes();
+    Ok(report)
+}
+
+/// Bytes in objects now, live or not: the `bytes_before` of a full collection run for the
+/// purpose (after the report's figures were taken), or the bytes allocated on a heap that does
+/// not collect.
+fn bytes_in_objects_now<H: Heap>(heap: &mut H) -> u64 {
+    let logged = heap.stats().pauses.len();
+    heap.collect(CollectionKind::Full);
+    match heap.stats().pauses.get(logged) {
+        Some(pause) => pause.bytes_before as u64,
+        None => heap.stats().allocated_bytes,
+    }
 }

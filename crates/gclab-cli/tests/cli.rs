@@ -65,6 +65,9 @@ fn json_report_has_every_field() {
         "pause_p90_us",
         "pause_p99_us",
         "growth_factor",
+        "mmu_1ms",
+        "mmu_10ms",
+        "mmu_100ms",
     ] {
         assert!(json[field].as_f64().is_some(), "{field} is a number: {text}");
     }
@@ -80,10 +83,21 @@ fn json_report_has_every_field() {
         "live_bytes_after_gc",
         "live_objects_at_end",
         "heap_limit",
+        "heap_end_bytes",
+        "peak_rss_bytes",
     ] {
         assert!(json[field].as_u64().is_some(), "{field} is a count: {text}");
     }
     assert!(json["counters"].is_object());
+    let log = json["pause_log"].as_array().expect("the pause log is an array");
+    assert_eq!(log.len() as u64, json["collections"].as_u64().unwrap());
+    assert!(log.iter().all(|p| p["kind"] == "full" && p["duration_us"].as_f64().is_some()));
+    if cfg!(target_os = "linux") {
+        assert!(json["peak_rss_bytes"].as_u64().unwrap() > 1 << 20, "a peak RSS: {text}");
+    }
+    let mmu = |f: &str| json[f].as_f64().unwrap();
+    assert!(mmu("mmu_1ms") <= mmu("mmu_10ms") + 1e-9 && mmu("mmu_10ms") <= mmu("mmu_100ms") + 1e-9);
+    assert!((0.0..=1.0).contains(&mmu("mmu_1ms")));
 
     let count = |f: &str| json[f].as_u64().unwrap();
     assert!(count("collections") > 0, "a 64 KiB trigger collects: {text}");
@@ -161,4 +175,196 @@ fn list_shows_backends_and_workloads() {
         "{text}"
     );
     assert!(lines.iter().all(|l| l.starts_with("backend ") || l.starts_with("workload ")));
+}
+
+#[test]
+fn every_workload_runs_on_every_backend() {
+    let list = stdout(&gclab(&["list"]));
+    let backends: Vec<&str> =
+        list.lines().filter(|l| l.starts_with("backend ")).map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+    assert_eq!(backends, ["marksweep", "refcount", "nogc"]);
+    let sizes = [
+        ("binary-trees", "8"),
+        ("gcbench", "8"),
+        ("cycles", "300"),
+        ("lists", "300"),
+        ("pyobjects", "500"),
+        ("large", "3"),
+        ("churn", "3000"),
+    ];
+    for (workload, size) in sizes {
+        let mut outputs = Vec::new();
+        for backend in &backends {
+            let out = gclab(&["run", "--backend", backend, "--workload", workload, "--size", size]);
+            assert!(out.status.success(), "{workload} on {backend}: {}", stderr(&out));
+            outputs.push(stdout(&out));
+        }
+        assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{workload}: outputs differ: {outputs:?}");
+    }
+}
+
+#[test]
+fn gclab_log_prints_one_line_per_collection() {
+    let path = report_path("logged");
+    let out = Command::new(env!("CARGO_BIN_EXE_gclab"))
+        .args(["run", "--backend", "marksweep", "--workload", "binary-trees", "--size", "10"])
+        .args(["--initial-trigger", "64K", "--json", path.to_str().unwrap()])
+        .env("GCLAB_LOG", "gc")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), OUTPUT_10, "the log goes to stderr only");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    // One line per collection of the workload, and one for the collection after it that
+    // measures the bytes in objects at the end.
+    assert_eq!(lines.len() as u64, json["collections"].as_u64().unwrap() + 1, "{err}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("gc ") && l.contains(" full ") && l.contains("KiB ->") && l.contains("pause")),
+        "{err}"
+    );
+}
+
+fn report_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("gclab-compare-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn compare(args: &[&str]) -> Output {
+    let mut all = vec!["compare"];
+    all.extend_from_slice(args);
+    gclab(&all)
+}
+
+#[test]
+fn compare_prints_tables_and_writes_a_parseable_report() {
+    let dir = report_dir("report");
+    let out = compare(&[
+        "--workloads",
+        "gcbench,cycles",
+        "--sizes",
+        "gcbench=8,cycles=400",
+        "--initial-trigger",
+        "256K",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    for needle in ["gcbench (size 8)", "cycles (size 400)", "×best", "×nogc", "MMU 1ms", "peak heap"] {
+        assert!(text.contains(needle), "{needle:?} not in: {text}");
+    }
+    for backend in ["marksweep", "refcount", "nogc"] {
+        assert_eq!(text.lines().filter(|l| l.starts_with(backend)).count(), 2, "{backend} has a row per table: {text}");
+    }
+
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
+        .expect("results.json is JSON");
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 6);
+    assert_eq!(json["workloads"], serde_json::json!(["gcbench", "cycles"]));
+    assert!(json["mismatches"].as_array().unwrap().is_empty());
+    for run in runs {
+        assert_eq!(run["status"], "ok", "{run}");
+        let report = &run["report"];
+        assert_eq!(report["backend"], run["backend"]);
+        assert!(report["pause_log"].is_array());
+        assert!(run["ratio_to_best"].as_f64().unwrap() >= 1.0 - 1e-12);
+        assert!(report["peak_rss_bytes"].as_u64().is_some());
+    }
+    let checksums: Vec<u64> =
+        runs.iter().filter(|r| r["workload"] == "cycles").map(|r| r["report"]["checksum"].as_u64().unwrap()).collect();
+    assert_eq!(checksums, [400 * 21 + 400 * 21 * (400 * 21 - 1) / 2; 3]);
+
+    let mut csv = csv::Reader::from_path(dir.join("results.csv")).expect("results.csv opens");
+    let headers = csv.headers().unwrap().clone();
+    assert_eq!(&headers[0], "backend");
+    assert!(headers.iter().any(|h| h == "mmu_10ms") && headers.iter().any(|h| h == "peak_rss_bytes"));
+    let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("a well-formed row")).collect();
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|r| r.len() == headers.len() && &r[3] == "ok"));
+
+    let mut charts: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".svg"))
+        .collect();
+    charts.sort();
+    assert_eq!(charts, ["heap-cycles.svg", "heap-gcbench.svg", "pauses-cycles.svg", "pauses-gcbench.svg", "times.svg"]);
+    for chart in charts {
+        let svg = std::fs::read_to_string(dir.join(&chart)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{chart}");
+        assert!(svg.contains("marksweep"), "{chart} has a legend");
+    }
+}
+
+#[test]
+fn compare_reports_a_heap_too_small_as_did_not_fit() {
+    let dir = report_dir("did-not-fit");
+    let out = compare(&[
+        "--workloads",
+        "gcbench",
+        "--sizes",
+        "gcbench=10",
+        "--backends",
+        "nogc,marksweep",
+        "--heap-limit",
+        "2M",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "not fitting is not an error: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().any(|l| l.starts_with("marksweep ") && l.contains("1.00")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("nogc ") && l.contains("did not fit")), "{text}");
+    assert!(text.contains("heap exhausted"), "the reason is given: {text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["backends"], serde_json::json!(["marksweep", "nogc"]), "listing order");
+    assert_eq!(json["runs"][1]["status"], "did_not_fit");
+    assert!(json["runs"][0]["ratio_to_nogc"].is_null());
+}
+
+#[test]
+fn compare_fails_on_a_checksum_mismatch_and_names_it() {
+    let dir = report_dir("mismatch");
+    let out = Command::new(env!("CARGO_BIN_EXE_gclab"))
+        .args(["compare", "--workloads", "lists", "--sizes", "lists=50", "--out", dir.to_str().unwrap()])
+        .env("GCLAB_FAULT_CHECKSUM", "refcount")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("workload `lists`") && err.contains("checksums differ") && err.contains("refcount"), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["mismatches"].as_array().unwrap().len(), 1, "the report is still written");
+}
+
+#[test]
+fn compare_usage_errors_exit_with_code_2() {
+    let dir = report_dir("usage");
+    let out_arg = dir.to_str().unwrap();
+    let out = compare(&["--backends", "marksweep,copying", "--out", out_arg]);
+    assert_usage_error(&out, &["copying", "possible values", "marksweep"]);
+    let out = compare(&["--workloads", "gcbench,gcbench2", "--out", out_arg]);
+    assert_usage_error(&out, &["gcbench2", "possible values", "binary-trees"]);
+    let out = compare(&["--sizes", "churn=0", "--out", out_arg]);
+    assert_usage_error(&out, &["size 0 is out of range", "churn"]);
+    let out = compare(&["--sizes", "churn=99999999999", "--out", out_arg]);
+    assert_usage_error(&out, &["99999999999"]);
+    let out = compare(&["--sizes", "nope=3", "--out", out_arg]);
+    assert_usage_error(&out, &["unknown workload `nope`"]);
+    let out = compare(&["--growth-factor", "0.5", "--out", out_arg]);
+    assert_usage_error(&out, &["growth_factor"]);
+    // A folder that cannot be made: its parent is a file.
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = compare(&["--workloads", "gcbench", "--out", file.join("report").to_str().unwrap()]);
+    assert_usage_error(&out, &["cannot write the report to", "a-file"]);
 }

@@ -5,6 +5,8 @@
 //!   and medium objects (up to 8 KiB by default);
 //! - [`LargeObjectSpace`]: page-granular runs for larger objects, each returned to the system
 //!   when freed;
+//! - [`BumpSpace`]: one contiguous range handed out by a cursor and emptied all at once (the
+//!   no-GC baseline's only space; a copying nursery's allocation policy);
 //! - [`mark_transitive`]: the marking loop (explicit work list, prefetch window).
 //!
 //! Every space lives inside one heap's [`gclab_core::ObjectMemory`], sets the valid-object bit
@@ -13,11 +15,13 @@
 
 #![warn(missing_docs)]
 
+mod bump;
 mod large;
 mod pool;
 mod size_class;
 mod trace;
 
+pub use bump::BumpSpace;
 pub use large::LargeObjectSpace;
 pub use pool::{PoolConfig, PoolSpace};
 pub use size_class::{SizeClasses, MAX_CLASS_BYTES};

@@ -56,6 +56,14 @@ pub enum WorkloadError {
     Alloc(AllocError),
     /// Writing the output failed.
     Io(io::Error),
+    /// The workload's own check of its results failed (a ring not reclaimed, a long-lived
+    /// structure damaged): a bug of the backend, or of the workload.
+    Check {
+        /// The workload's name.
+        workload: &'static str,
+        /// What was found wrong.
+        message: String,
+    },
 }
 
 impl fmt::Display for WorkloadError {
@@ -64,6 +72,9 @@ impl fmt::Display for WorkloadError {
             WorkloadError::BadSize(e) => e.fmt(f),
             WorkloadError::Alloc(e) => e.fmt(f),
             WorkloadError::Io(e) => write!(f, "writing the workload's output failed: {e}"),
+            WorkloadError::Check { workload, message } => {
+                write!(f, "workload `{workload}` failed its check: {message}")
+            }
         }
     }
 }
@@ -74,6 +85,7 @@ impl std::error::Error for WorkloadError {
             WorkloadError::BadSize(e) => Some(e),
             WorkloadError::Alloc(e) => Some(e),
             WorkloadError::Io(e) => Some(e),
+            WorkloadError::Check { .. } => None,
         }
     }
 }

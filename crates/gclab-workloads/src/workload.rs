@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use gclab_core::Heap;
 
-use crate::{BinaryTrees, SizeError, UnknownWorkload, WorkloadError};
+use crate::{BinaryTrees, Churn, Cycles, GcBench, Large, Lists, PyObjects, SizeError, UnknownWorkload, WorkloadError};
 
 /// What a workload is, apart from how it runs: for listings, argument checking and reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,8 +17,10 @@ pub struct WorkloadInfo {
     pub description: &'static str,
     /// What its size means (`"the largest tree depth; …"`).
     pub size_meaning: &'static str,
-    /// The size used when none is given.
+    /// The size used when none is given: a few seconds per backend on a small machine.
     pub default_size: u32,
+    /// The size `gclab compare --quick` uses: a fraction of a second per backend.
+    pub quick_size: u32,
     /// The smallest valid size.
     pub min_size: u32,
     /// The largest valid size.
@@ -48,8 +50,10 @@ impl WorkloadInfo {
 /// trait is therefore not object-safe; [`WorkloadId`] is the way to choose a workload at run
 /// time.
 ///
-/// To add a workload: write a module with a unit struct implementing this trait, add a variant
-/// to [`WorkloadId`] (and to [`WorkloadId::ALL`]) and an arm in its `info` and `run`.
+/// To add a workload: write a module with a unit struct implementing this trait (its `INFO`
+/// gives a default size of a few seconds and a quick size well under one), add a variant to
+/// [`WorkloadId`] (and to [`WorkloadId::ALL`]) and an arm in its `info` and `run`, and add it to
+/// the tests in `tests/every_backend.rs`.
 pub trait Workload {
     /// Name, description and sizes.
     const INFO: WorkloadInfo;
@@ -66,16 +70,42 @@ pub trait Workload {
 pub enum WorkloadId {
     /// [`BinaryTrees`].
     BinaryTrees,
+    /// [`GcBench`].
+    GcBench,
+    /// [`Cycles`].
+    Cycles,
+    /// [`Lists`].
+    Lists,
+    /// [`PyObjects`].
+    PyObjects,
+    /// [`Large`].
+    Large,
+    /// [`Churn`].
+    Churn,
 }
 
 impl WorkloadId {
     /// Every workload, in listing order.
-    pub const ALL: &'static [WorkloadId] = &[WorkloadId::BinaryTrees];
+    pub const ALL: &'static [WorkloadId] = &[
+        WorkloadId::BinaryTrees,
+        WorkloadId::GcBench,
+        WorkloadId::Cycles,
+        WorkloadId::Lists,
+        WorkloadId::PyObjects,
+        WorkloadId::Large,
+        WorkloadId::Churn,
+    ];
 
     /// The workload's name, description and sizes.
     pub fn info(self) -> &'static WorkloadInfo {
         match self {
             WorkloadId::BinaryTrees => &BinaryTrees::INFO,
+            WorkloadId::GcBench => &GcBench::INFO,
+            WorkloadId::Cycles => &Cycles::INFO,
+            WorkloadId::Lists => &Lists::INFO,
+            WorkloadId::PyObjects => &PyObjects::INFO,
+            WorkloadId::Large => &Large::INFO,
+            WorkloadId::Churn => &Churn::INFO,
         }
     }
 
@@ -99,6 +129,12 @@ impl WorkloadId {
     pub fn run<H: Heap, W: Write>(self, heap: &mut H, size: u32, out: &mut W) -> Result<u64, WorkloadError> {
         match self {
             WorkloadId::BinaryTrees => BinaryTrees::run(heap, size, out),
+            WorkloadId::GcBench => GcBench::run(heap, size, out),
+            WorkloadId::Cycles => Cycles::run(heap, size, out),
+            WorkloadId::Lists => Lists::run(heap, size, out),
+            WorkloadId::PyObjects => PyObjects::run(heap, size, out),
+            WorkloadId::Large => Large::run(heap, size, out),
+            WorkloadId::Churn => Churn::run(heap, size, out),
         }
     }
 }
@@ -129,7 +165,11 @@ mod tests {
             assert!(w.info().min_size >= 1);
         }
         let err = "gcbench2".parse::<WorkloadId>().unwrap_err();
-        assert_eq!(err.to_string(), "unknown workload `gcbench2`; valid workloads are: binary-trees");
+        assert_eq!(
+            err.to_string(),
+            "unknown workload `gcbench2`; valid workloads are: binary-trees, gcbench, cycles, lists, pyobjects, \
+             large, churn"
+        );
     }
 
     #[test]

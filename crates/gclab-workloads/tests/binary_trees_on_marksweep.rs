@@ -3,13 +3,13 @@
 
 use std::collections::HashSet;
 
-use gclab_core::{
-    AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory, RefError, Root, Stats, Tag,
-    VerifyError,
-};
+mod support;
+
+use gclab_core::{CollectionKind, Heap, HeapConfig, ObjRef};
 use gclab_marksweep::MarkSweepHeap;
 use gclab_workloads::binary_trees::{self, expected_checksum};
 use gclab_workloads::{baseline, WorkloadError, WorkloadId};
+use support::CollectEveryAlloc;
 
 /// The Benchmarks Game's output for n = 10 (from gc-facts.md).
 const OUTPUT_10: &str = "stretch tree of depth 11\t check: 4095\n\
@@ -50,79 +50,6 @@ fn heap_and_box_baseline_agree() {
     }
 }
 
-/// A heap that runs a full collection before every allocation: any reference left unrooted
-/// across an allocation is then freed, and its later use reported as stale.
-struct CollectEveryAlloc(MarkSweepHeap);
-
-impl Heap for CollectEveryAlloc {
-    const NAME: &'static str = "collect-every-alloc";
-
-    fn with_config(config: HeapConfig) -> Result<Self, ConfigError> {
-        MarkSweepHeap::with_config(config).map(CollectEveryAlloc)
-    }
-
-    fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        self.0.collect(CollectionKind::Full);
-        self.0.allocate(tag, slots, bytes)
-    }
-
-    fn memory(&self) -> &ObjectMemory {
-        self.0.memory()
-    }
-
-    fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
-        self.0.try_store(obj, index, value)
-    }
-
-    fn try_data_mut(&mut self, obj: ObjRef) -> Result<&mut [u8], RefError> {
-        self.0.try_data_mut(obj)
-    }
-
-    fn try_push_root(&mut self, obj: Option<ObjRef>) -> Result<(), RefError> {
-        self.0.try_push_root(obj)
-    }
-
-    fn try_pop_root(&mut self) -> Result<Option<ObjRef>, RefError> {
-        self.0.try_pop_root()
-    }
-
-    fn try_set_root(&mut self, index: usize, obj: Option<ObjRef>) -> Result<(), RefError> {
-        self.0.try_set_root(index, obj)
-    }
-
-    fn try_root_at(&self, index: usize) -> Result<Option<ObjRef>, RefError> {
-        self.0.try_root_at(index)
-    }
-
-    fn root_depth(&self) -> usize {
-        self.0.root_depth()
-    }
-
-    fn truncate_roots(&mut self, depth: usize) {
-        self.0.truncate_roots(depth)
-    }
-
-    fn root(&mut self, obj: ObjRef) -> Root {
-        self.0.root(obj)
-    }
-
-    fn collect(&mut self, kind: CollectionKind) {
-        self.0.collect(kind)
-    }
-
-    fn stats(&self) -> &Stats {
-        self.0.stats()
-    }
-
-    fn live_objects(&self) -> usize {
-        self.0.live_objects()
-    }
-
-    fn verify(&self) -> Result<(), VerifyError> {
-        self.0.verify()
-    }
-}
-
 /// Walks the tree under `root`, failing on any node reached twice (a shared subtree or a
 /// cycle: what reusing the cell of an unrooted child produces); returns the node count.
 fn distinct_nodes<H: Heap>(heap: &H, root: ObjRef) -> u64 {
@@ -137,7 +64,7 @@ fn distinct_nodes<H: Heap>(heap: &H, root: ObjRef) -> u64 {
 
 #[test]
 fn collecting_before_every_allocation_keeps_trees_intact() {
-    let mut heap = CollectEveryAlloc::new();
+    let mut heap = CollectEveryAlloc::<MarkSweepHeap>::new();
     let tree = binary_trees::bottom_up_tree(&mut heap, 8).unwrap();
     assert_eq!(distinct_nodes(&heap, tree), binary_trees::tree_nodes(8));
     heap.push_root(Some(tree));

@@ -1,0 +1,172 @@
+//! The no-GC plan: one bump space, roots, statistics; no collector.
+
+use gclab_core::{
+    ensure, object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory, RefError,
+    Root, Roots, Stats, Tag, VerifyError, CARVE_ALIGN,
+};
+use gclab_space::BumpSpace;
+
+/// A heap that allocates by bumping a cursor and never frees. See the crate documentation.
+pub struct NoGcHeap {
+    memory: ObjectMemory,
+    space: BumpSpace,
+    roots: Roots,
+    stats: Stats,
+    limit: usize,
+}
+
+impl std::fmt::Debug for NoGcHeap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoGcHeap")
+            .field("heap_id", &self.memory.heap_id())
+            .field("objects", &self.space.objects())
+            .field("used_bytes", &self.space.used_bytes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl NoGcHeap {
+    /// Bytes held from the system: the pages the cursor has reached.
+    pub fn heap_bytes(&self) -> usize {
+        self.space.committed_bytes()
+    }
+
+    /// The error for an object of `size` bytes that the space cannot hold.
+    #[cold]
+    fn out_of_room(&self, slots: usize, bytes: usize, size: usize) -> AllocError {
+        if size > self.limit {
+            AllocError::TooLarge { slots, bytes, max_bytes: self.limit }
+        } else {
+            AllocError::HeapExhausted { requested: size, heap_bytes: self.heap_bytes(), limit: self.limit }
+        }
+    }
+}
+
+impl Heap for NoGcHeap {
+    const NAME: &'static str = "nogc";
+
+    fn with_config(config: HeapConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let limit = config.heap_limit;
+        let mut memory = ObjectMemory::new(limit.next_multiple_of(CARVE_ALIGN))?;
+        let space = BumpSpace::new(&mut memory, limit);
+        Ok(NoGcHeap { memory, space, roots: Roots::new(false), stats: Stats::default(), limit })
+    }
+
+    #[inline]
+    fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
+        let Some(size) = object_size(slots, bytes) else {
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+        };
+        let Some(granule) = self.space.alloc(size) else {
+            return Err(self.out_of_room(slots, bytes, size));
+        };
+        self.stats.note_allocation(size);
+        let committed = self.space.committed_bytes();
+        if committed != self.stats.heap_bytes {
+            self.stats.set_heap_bytes(committed);
+        }
+        // SAFETY: the space just handed out `size` bytes at `granule`, never used before:
+        // fresh pages of the reserved region, which read as zero.
+        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, true) })
+    }
+
+    #[inline]
+    fn memory(&self) -> &ObjectMemory {
+        &self.memory
+    }
+
+    #[inline]
+    fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
+        self.memory.check_value(value)?;
+        let slot = self.memory.slot(obj, index)?;
+        // SAFETY: `value` was validated; this heap never traces, so it needs no barrier.
+        unsafe { slot.set(value) };
+        Ok(())
+    }
+
+    fn try_data_mut(&mut self, obj: ObjRef) -> Result<&mut [u8], RefError> {
+        self.memory.data_mut(obj)
+    }
+
+    #[inline]
+    fn try_push_root(&mut self, obj: Option<ObjRef>) -> Result<(), RefError> {
+        self.roots.push(&self.memory, obj)
+    }
+
+    #[inline]
+    fn try_pop_root(&mut self) -> Result<Option<ObjRef>, RefError> {
+        self.roots.stack.pop()
+    }
+
+    #[inline]
+    fn try_set_root(&mut self, index: usize, obj: Option<ObjRef>) -> Result<(), RefError> {
+        self.roots.set(&self.memory, index, obj).map(|_| ())
+    }
+
+    #[inline]
+    fn try_root_at(&self, index: usize) -> Result<Option<ObjRef>, RefError> {
+        self.roots.stack.get(index)
+    }
+
+    fn root_depth(&self) -> usize {
+        self.roots.stack.len()
+    }
+
+    fn truncate_roots(&mut self, depth: usize) {
+        self.roots.stack.truncate_with(depth, |_| {});
+    }
+
+    #[track_caller]
+    fn root(&mut self, obj: ObjRef) -> Root {
+        self.roots.handle(&self.memory, obj)
+    }
+
+    /// Does nothing, and records nothing: the mutator never stops.
+    fn collect(&mut self, _kind: CollectionKind) {}
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Every object allocated: none is ever freed.
+    fn live_objects(&self) -> usize {
+        self.space.objects()
+    }
+
+    fn verify(&self) -> Result<(), VerifyError> {
+        self.space.verify(&self.memory)?;
+        let mut problem = None;
+        self.space.for_each_object(&self.memory, |granule| {
+            if problem.is_some() {
+                return;
+            }
+            // SAFETY: the space reports only granules whose valid bit is set.
+            let object = unsafe { self.memory.object(granule) };
+            object.for_each_ref(|target| {
+                if problem.is_none() {
+                    if let Err(e) = self.memory.resolve(target) {
+                        problem = Some(format!("the object at granule {granule:#x} holds a bad reference: {e}"));
+                    }
+                }
+            });
+        });
+        if let Some(problem) = problem {
+            return Err(VerifyError(problem));
+        }
+        let mut bad_root = None;
+        self.roots.for_each(|root| {
+            if let Err(e) = self.memory.resolve(root) {
+                bad_root.get_or_insert(e);
+            }
+        });
+        ensure!(bad_root.is_none(), "a root holds a bad reference: {}", bad_root.expect("checked"));
+        ensure!(
+            self.heap_bytes() <= self.limit,
+            "heap holds {} bytes over its limit {}",
+            self.heap_bytes(),
+            self.limit
+        );
+        Ok(())
+    }
+}
