@@ -35,7 +35,7 @@ use gclab_workloads::binary_trees::{expected_checksum, max_depth, MIN_DEPTH};
 
 use peers::{bench_entry, check_programs, program_group, Entry};
 
-/// The depth measured: about 7.6 million nodes per run, so that the slowest peers still
+/// The depth measured: about 15 million nodes per run, so that the slowest peers still
 /// finish their ten samples in well under a minute on a small machine.
 const DEPTH: u32 = 16;
 
