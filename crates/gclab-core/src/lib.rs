@@ -13,6 +13,7 @@
 
 mod bitmap;
 mod config;
+mod delegate;
 mod error;
 mod heap;
 mod memory;

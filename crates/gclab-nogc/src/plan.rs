@@ -2,7 +2,7 @@
 
 use gclab_core::{
     ensure, object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory, RefError,
-    Root, Roots, Stats, Tag, VerifyError, CARVE_ALIGN,
+    Roots, Stats, Tag, VerifyError, CARVE_ALIGN,
 };
 use gclab_space::BumpSpace;
 
@@ -72,11 +72,6 @@ impl Heap for NoGcHeap {
     }
 
     #[inline]
-    fn memory(&self) -> &ObjectMemory {
-        &self.memory
-    }
-
-    #[inline]
     fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
         self.memory.check_value(value)?;
         let slot = self.memory.slot(obj, index)?;
@@ -85,42 +80,7 @@ impl Heap for NoGcHeap {
         Ok(())
     }
 
-    fn try_data_mut(&mut self, obj: ObjRef) -> Result<&mut [u8], RefError> {
-        self.memory.data_mut(obj)
-    }
-
-    #[inline]
-    fn try_push_root(&mut self, obj: Option<ObjRef>) -> Result<(), RefError> {
-        self.roots.push(&self.memory, obj)
-    }
-
-    #[inline]
-    fn try_pop_root(&mut self) -> Result<Option<ObjRef>, RefError> {
-        self.roots.stack.pop()
-    }
-
-    #[inline]
-    fn try_set_root(&mut self, index: usize, obj: Option<ObjRef>) -> Result<(), RefError> {
-        self.roots.set(&self.memory, index, obj).map(|_| ())
-    }
-
-    #[inline]
-    fn try_root_at(&self, index: usize) -> Result<Option<ObjRef>, RefError> {
-        self.roots.stack.get(index)
-    }
-
-    fn root_depth(&self) -> usize {
-        self.roots.stack.len()
-    }
-
-    fn truncate_roots(&mut self, depth: usize) {
-        self.roots.stack.truncate_with(depth, |_| {});
-    }
-
-    #[track_caller]
-    fn root(&mut self, obj: ObjRef) -> Root {
-        self.roots.handle(&self.memory, obj)
-    }
+    gclab_core::plain_roots_and_memory!();
 
     /// Does nothing, and records nothing: the mutator never stops.
     fn collect(&mut self, _kind: CollectionKind) {}

@@ -1,0 +1,60 @@
+//! The `Heap` methods that most backends implement the same way.
+
+/// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut` and
+/// root-stack and handle methods for a heap whose fields `memory: ObjectMemory` and
+/// `roots: Roots` hold them, and which needs no bookkeeping when roots change (tracing
+/// collectors find roots when they collect). A backend that must see root changes (reference
+/// counting) writes these methods itself.
+///
+/// ```ignore
+/// impl Heap for MyHeap {
+///     gclab_core::plain_roots_and_memory!();
+///     // allocate, try_store, collect, stats, live_objects, verify …
+/// }
+/// ```
+#[macro_export]
+macro_rules! plain_roots_and_memory {
+    () => {
+        #[inline]
+        fn memory(&self) -> &$crate::ObjectMemory {
+            &self.memory
+        }
+
+        fn try_data_mut(&mut self, obj: $crate::ObjRef) -> Result<&mut [u8], $crate::RefError> {
+            self.memory.data_mut(obj)
+        }
+
+        #[inline]
+        fn try_push_root(&mut self, obj: Option<$crate::ObjRef>) -> Result<(), $crate::RefError> {
+            self.roots.push(&self.memory, obj)
+        }
+
+        #[inline]
+        fn try_pop_root(&mut self) -> Result<Option<$crate::ObjRef>, $crate::RefError> {
+            self.roots.stack.pop()
+        }
+
+        #[inline]
+        fn try_set_root(&mut self, index: usize, obj: Option<$crate::ObjRef>) -> Result<(), $crate::RefError> {
+            self.roots.set(&self.memory, index, obj).map(|_| ())
+        }
+
+        #[inline]
+        fn try_root_at(&self, index: usize) -> Result<Option<$crate::ObjRef>, $crate::RefError> {
+            self.roots.stack.get(index)
+        }
+
+        fn root_depth(&self) -> usize {
+            self.roots.stack.len()
+        }
+
+        fn truncate_roots(&mut self, depth: usize) {
+            self.roots.stack.truncate_with(depth, |_| {});
+        }
+
+        #[track_caller]
+        fn root(&mut self, obj: $crate::ObjRef) -> $crate::Root {
+            self.roots.handle(&self.memory, obj)
+        }
+    };
+}
