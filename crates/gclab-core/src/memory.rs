@@ -156,6 +156,26 @@ impl ObjectMemory {
         Ok(self.slot(obj, index)?.get())
     }
 
+    /// Validates `obj`, `index` and `value`, then writes the slot with no barrier: the whole
+    /// `try_store` of a backend that needs none.
+    ///
+    /// # Safety
+    /// The calling backend must need no bookkeeping on reference writes (it stops the world
+    /// to trace and never moves objects, or never traces at all).
+    #[inline]
+    pub unsafe fn store_without_barrier(
+        &self,
+        obj: ObjRef,
+        index: usize,
+        value: Option<ObjRef>,
+    ) -> Result<(), RefError> {
+        self.check_value(value)?;
+        let slot = self.slot(obj, index)?;
+        // SAFETY: `value` was validated; the caller needs no barrier.
+        unsafe { slot.set(value) };
+        Ok(())
+    }
+
     /// The data bytes of `obj`.
     #[inline]
     pub fn data(&self, obj: ObjRef) -> Result<&[u8], RefError> {

@@ -119,16 +119,10 @@ impl MarkSweepHeap {
             collected = true;
         }
         loop {
-            if self.heap_bytes() + footprint > self.limit {
-                // Empty arenas kept for small objects give way to a large one.
-                self.pools.release_empty_arenas(&self.memory, 0);
-            }
-            if self.heap_bytes() + footprint <= self.limit {
-                if let Some(granule) = self.large.alloc(size) {
-                    self.trigger.note_allocated(footprint);
-                    self.stats.set_heap_bytes(self.heap_bytes());
-                    return Ok(granule);
-                }
+            if let Some(granule) = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit) {
+                self.trigger.note_allocated(footprint);
+                self.stats.set_heap_bytes(self.heap_bytes());
+                return Ok(granule);
             }
             if collected {
                 return Err(self.exhausted(footprint));
@@ -219,12 +213,8 @@ impl Heap for MarkSweepHeap {
 
     #[inline]
     fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
-        self.memory.check_value(value)?;
-        let slot = self.memory.slot(obj, index)?;
-        // SAFETY: `value` was validated; this collector needs no write barrier (it stops the
-        // world and never moves objects).
-        unsafe { slot.set(value) };
-        Ok(())
+        // SAFETY: no write barrier is needed: this collector stops the world and never moves objects.
+        unsafe { self.memory.store_without_barrier(obj, index, value) }
     }
 
     gclab_core::plain_roots_and_memory!();

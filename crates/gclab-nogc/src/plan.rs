@@ -73,11 +73,8 @@ impl Heap for NoGcHeap {
 
     #[inline]
     fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
-        self.memory.check_value(value)?;
-        let slot = self.memory.slot(obj, index)?;
-        // SAFETY: `value` was validated; this heap never traces, so it needs no barrier.
-        unsafe { slot.set(value) };
-        Ok(())
+        // SAFETY: no write barrier is needed: this heap never traces.
+        unsafe { self.memory.store_without_barrier(obj, index, value) }
     }
 
     gclab_core::plain_roots_and_memory!();

@@ -250,14 +250,9 @@ impl RefcountHeap {
         let footprint = LargeObjectSpace::footprint(size);
         let mut collected = false;
         loop {
-            if self.heap_bytes() + footprint > self.limit {
-                self.pools.release_empty_arenas(&self.memory, 0);
-            }
-            if self.heap_bytes() + footprint <= self.limit {
-                if let Some(granule) = self.large.alloc(size) {
-                    self.stats.set_heap_bytes(self.heap_bytes());
-                    return Ok(granule);
-                }
+            if let Some(granule) = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit) {
+                self.stats.set_heap_bytes(self.heap_bytes());
+                return Ok(granule);
             }
             if collected {
                 return Err(AllocError::HeapExhausted {

@@ -95,6 +95,28 @@ impl LargeObjectSpace {
         Some(self.granule_of(first))
     }
 
+    /// Finds pages for an object of `size` bytes only if the heap — this space and `pools` —
+    /// then holds at most `limit` bytes from the system, returning the pool space's wholly
+    /// empty arenas first if that makes room (they were kept for small objects, which can
+    /// commit them again). `None` if it does not fit: the caller collects and tries again.
+    pub fn alloc_within(
+        &mut self,
+        pools: &mut crate::PoolSpace,
+        memory: &ObjectMemory,
+        size: usize,
+        limit: usize,
+    ) -> Option<usize> {
+        let footprint = Self::footprint(size);
+        let held = |large: &Self, pools: &crate::PoolSpace| large.committed_bytes() + pools.committed_bytes();
+        if held(self, pools) + footprint > limit {
+            pools.release_empty_arenas(memory, 0);
+        }
+        if held(self, pools) + footprint > limit {
+            return None;
+        }
+        self.alloc(size)
+    }
+
     #[inline]
     fn granule_of(&self, page: u32) -> usize {
         (self.start + page as usize * PAGE_SIZE) / GRANULE
