@@ -56,6 +56,9 @@ impl Model {
         let handles = self.handles.len();
         let step = match *op {
             Op::Alloc { tag, slots, bytes } => Step::Alloc { tag, slots, bytes },
+            Op::AllocFromRoots { tag, slots, bytes, take } => {
+                Step::AllocFromRoots { tag, slots, bytes, take: take % (slots.min(depth) + 1) }
+            }
             Op::AllocInto { root, slot, tag, slots, bytes } => {
                 let (root, slot) = self.slot_target(root, slot)?;
                 Step::AllocInto { root, slot, tag, slots, bytes }
@@ -122,6 +125,14 @@ impl Model {
         match *step {
             Step::Alloc { tag, slots, bytes } => {
                 let id = self.new_object(tag, slots, bytes);
+                self.roots.push(Some(id));
+            }
+            Step::AllocFromRoots { tag, slots, bytes, take } => {
+                let id = self.new_object(tag, slots, bytes);
+                let base = self.roots.len() - take;
+                for (i, value) in self.roots.drain(base..).enumerate() {
+                    self.objects[id].slots[i] = value;
+                }
                 self.roots.push(Some(id));
             }
             Step::AllocInto { root, slot, tag, slots, bytes } => {

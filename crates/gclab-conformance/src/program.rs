@@ -35,6 +35,19 @@ pub enum Op {
         /// Data bytes.
         bytes: usize,
     },
+    /// Allocates an object whose first slots take the top `take` root-stack entries (reduced
+    /// modulo `min(slots, depth) + 1`), which are popped, and pushes it
+    /// ([`gclab_core::Heap::allocate_from_roots`]).
+    AllocFromRoots {
+        /// The tag.
+        tag: u16,
+        /// Reference slots.
+        slots: usize,
+        /// Data bytes.
+        bytes: usize,
+        /// Root-stack entries moved into the slots.
+        take: usize,
+    },
     /// Allocates an object and stores it in slot `slot` of the object at root `root`
     /// (which must survive the allocation: it is on the root stack).
     AllocInto {
@@ -161,6 +174,17 @@ pub enum Step {
         /// Data bytes.
         bytes: usize,
     },
+    /// Allocate, moving the top `take` root-stack entries into the first slots, and push.
+    AllocFromRoots {
+        /// The tag.
+        tag: u16,
+        /// Reference slots.
+        slots: usize,
+        /// Data bytes.
+        bytes: usize,
+        /// Root-stack entries moved (at most `slots` and the depth).
+        take: usize,
+    },
     /// Allocate and store into `slot` of the object at root `root`.
     AllocInto {
         /// Root-stack entry holding the object written.
@@ -284,9 +308,12 @@ pub fn op() -> impl Strategy<Value = Op> {
     let alloc = (0u16..1_000, shape()).prop_map(|(tag, (slots, bytes))| Op::Alloc { tag, slots, bytes });
     let alloc_into = (index(), index(), 0u16..1_000, shape())
         .prop_map(|(root, slot, tag, (slots, bytes))| Op::AllocInto { root, slot, tag, slots, bytes });
+    let alloc_from_roots = (0u16..1_000, shape(), 0usize..4)
+        .prop_map(|(tag, (slots, bytes), take)| Op::AllocFromRoots { tag, slots, bytes, take });
     prop_oneof![
         20 => alloc,
         6 => alloc_into,
+        4 => alloc_from_roots,
         2 => (garbage(), index())
             .prop_map(|((count, slots, bytes), link)| Op::AllocGarbage { count, slots, bytes, link }),
         12 => (index(), index(), index())

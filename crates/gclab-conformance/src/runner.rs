@@ -138,6 +138,12 @@ fn apply<H: Heap>(heap: &mut H, handles: &mut Vec<Root>, step: &Step) -> Result<
             let obj = alloc(heap, tag, slots, bytes)?;
             heap.try_push_root(Some(obj)).map_err(|e| e.to_string())?;
         }
+        Step::AllocFromRoots { tag, slots, bytes, take } => {
+            let obj = heap
+                .allocate_from_roots(Tag(tag), slots, bytes, take)
+                .map_err(|e| format!("allocate_from_roots({slots} slots, {bytes} bytes, {take} from roots): {e}"))?;
+            heap.try_push_root(Some(obj)).map_err(|e| e.to_string())?;
+        }
         Step::AllocInto { root, slot, tag, slots, bytes } => {
             let obj = alloc(heap, tag, slots, bytes)?;
             let target = object_at(heap, root)?;

@@ -175,7 +175,8 @@ pub fn root_out_of_bounds<H: Heap>() {
 }
 
 /// Popping an empty root stack is reported as "root stack underflow" (and `try_pop_root`
-/// returns an error).
+/// returns an error); `allocate_from_roots` taking more than the stack holds or the object
+/// can take panics, naming the mistake, and leaves the stack as it was.
 pub fn root_stack_underflow<H: Heap>() {
     let mut heap: H = make();
     assert!(heap.try_pop_root().is_err());
@@ -183,6 +184,13 @@ pub fn root_stack_underflow<H: Heap>() {
     assert_eq!(heap.pop_root(), None);
     expect_panic("root stack underflow", || heap.pop_root());
     assert_eq!(heap.root_depth(), 0);
+    // allocate_from_roots: more operands than the stack holds, or than the object has slots.
+    let one = heap.allocate(Tag(1), 0, 0).expect("allocate");
+    heap.push_root(Some(one));
+    expect_panic("root stack underflow", || heap.allocate_from_roots(Tag(2), 2, 0, 2));
+    expect_panic("do not fit in an object of 0 slots", || heap.allocate_from_roots(Tag(2), 0, 0, 1));
+    assert_eq!(heap.root_depth(), 1, "a refused allocate_from_roots leaves the stack alone");
+    heap.verify().unwrap_or_else(|e| panic!("{}: {e}", H::NAME));
 }
 
 /// With a 2 MiB limit and every object rooted, `allocate` eventually returns

@@ -1,10 +1,11 @@
 //! The `Heap` methods that most backends implement the same way.
 
-/// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut` and
-/// root-stack and handle methods for a heap whose fields `memory: ObjectMemory` and
-/// `roots: Roots` hold them, and which needs no bookkeeping when roots change (tracing
-/// collectors find roots when they collect). A backend that must see root changes (reference
-/// counting) writes these methods itself.
+/// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut`,
+/// `allocate_from_roots` and root-stack and handle methods for a heap whose fields
+/// `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
+/// change (tracing collectors find roots when they collect) and no write barrier. A backend
+/// that must see root changes or reference writes (reference counting, generations) writes
+/// these methods itself.
 ///
 /// ```ignore
 /// impl Heap for MyHeap {
@@ -22,6 +23,24 @@ macro_rules! plain_roots_and_memory {
 
         fn try_data_mut(&mut self, obj: $crate::ObjRef) -> Result<&mut [u8], $crate::RefError> {
             self.memory.data_mut(obj)
+        }
+
+        #[track_caller]
+        #[inline]
+        fn allocate_from_roots(
+            &mut self,
+            tag: $crate::Tag,
+            slots: usize,
+            bytes: usize,
+            from_roots: usize,
+        ) -> Result<$crate::ObjRef, $crate::AllocError> {
+            $crate::check_from_roots(slots, from_roots, self.roots.stack.len());
+            // The operands stay rooted through the allocation.
+            let obj = self.allocate(tag, slots, bytes)?;
+            // SAFETY: `obj` was just allocated with at least `from_roots` slots, and the
+            // stack holds at least `from_roots` entries (checked); this heap needs no barrier.
+            unsafe { self.memory.move_roots_into(&mut self.roots.stack, obj.granule() as usize, from_roots) };
+            Ok(obj)
         }
 
         #[inline]

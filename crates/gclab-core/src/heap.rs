@@ -46,6 +46,43 @@ pub trait Heap: Sized {
     /// May collect first: references not rooted may be invalid afterwards.
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError>;
 
+    /// Allocates an object of `slots` reference slots and `bytes` zeroed data bytes whose
+    /// first `from_roots` slots take the top `from_roots` root-stack entries, which are
+    /// popped: slot 0 takes the deepest of them, slot `from_roots - 1` the top; the other
+    /// slots are null. The references *move* from the stack into the object, as a bytecode
+    /// VM's `BUILD_TUPLE` takes its operands off the value stack, so the operands stay rooted
+    /// during the allocation and a backend need not validate, count or barrier them again.
+    ///
+    /// Panics, naming the mistake, if `from_roots` exceeds `slots` or the root stack's depth.
+    /// On `Err` the root stack is left as it was.
+    ///
+    /// ```
+    /// use gclab_core::{Heap, Tag};
+    /// fn cons<H: Heap>(heap: &mut H, head: gclab_core::ObjRef, tail: Option<gclab_core::ObjRef>) -> gclab_core::ObjRef {
+    ///     heap.push_root(Some(head));
+    ///     heap.push_root(tail);
+    ///     heap.allocate_from_roots(Tag(1), 2, 0, 2).unwrap() // slot 0 = head, slot 1 = tail
+    /// }
+    /// ```
+    #[track_caller]
+    fn allocate_from_roots(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        from_roots: usize,
+    ) -> Result<ObjRef, AllocError> {
+        check_from_roots(slots, from_roots, self.root_depth());
+        let obj = self.allocate(tag, slots, bytes)?;
+        let base = self.root_depth() - from_roots;
+        for i in 0..from_roots {
+            let value = self.root_at(base + i);
+            self.store(obj, i, value);
+        }
+        self.truncate_roots(base);
+        Ok(obj)
+    }
+
     /// The heap's memory: objects, validated access, the valid-object bitmap.
     fn memory(&self) -> &ObjectMemory;
 
@@ -192,4 +229,19 @@ pub trait Heap: Sized {
     /// Checks the backend's internal invariants (free lists, bitmaps, counts, slot contents).
     /// Linear in the heap: cheap enough to call after every step of a small test.
     fn verify(&self) -> Result<(), VerifyError>;
+}
+
+/// Panics, naming the mistake, if [`Heap::allocate_from_roots`] cannot take `from_roots`
+/// entries of a root stack of `depth` into an object of `slots` slots.
+#[track_caller]
+#[inline]
+pub fn check_from_roots(slots: usize, from_roots: usize, depth: usize) {
+    assert!(
+        from_roots <= slots,
+        "allocate_from_roots: {from_roots} root-stack entries do not fit in an object of {slots} slots"
+    );
+    assert!(
+        from_roots <= depth,
+        "root stack underflow: allocate_from_roots takes {from_roots} entries from a root stack of depth {depth}"
+    );
 }

@@ -27,7 +27,7 @@ mod stats;
 pub use bitmap::SideBitmap;
 pub use config::{HeapConfig, Trigger, MAX_HEAP_LIMIT, MIN_HEAP_LIMIT};
 pub use error::{AllocError, ConfigError, RefError, VerifyError};
-pub use heap::Heap;
+pub use heap::{check_from_roots, Heap};
 pub use memory::{ObjectMemory, CARVE_ALIGN, MAX_RESERVE};
 pub use object::{object_size, Object, Slot, GRANULE, HEADER_BYTES};
 pub use objref::{ObjRef, Tag};

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
 use crate::bitmap::SideBitmap;
 use crate::object::{Object, Slot, GRANULE};
 use crate::region::VirtualRegion;
-use crate::{ConfigError, ObjRef, RefError, Tag};
+use crate::{ConfigError, ObjRef, RefError, RootStack, Tag};
 
 /// The most address space one heap may reserve: 2^32 granules of 16 bytes.
 pub const MAX_RESERVE: usize = (1usize << 32) * GRANULE;
@@ -174,6 +174,29 @@ impl ObjectMemory {
         // SAFETY: `value` was validated; the caller needs no barrier.
         unsafe { slot.set(value) };
         Ok(())
+    }
+
+    /// Moves the top `n` entries of `stack` into slots `0..n` of the object at `granule`,
+    /// deepest entry first, and pops them; returns whether any was non-null. The entries are
+    /// not validated again: the root stack holds only references validated when pushed and
+    /// kept alive by being roots.
+    ///
+    /// # Safety
+    /// An object of this memory with at least `n` slots must start at `granule`, `n` must not
+    /// exceed the stack's depth, and the caller must do what the backend's barrier would for
+    /// these writes (a counting backend: nothing, the stack's counts become the slots').
+    #[inline]
+    pub unsafe fn move_roots_into(&self, stack: &mut RootStack, granule: usize, n: usize) -> bool {
+        // SAFETY: forwarded to the caller.
+        let object = unsafe { self.object(granule) };
+        let mut any = false;
+        stack.take_top(n, |i, value| {
+            any |= value.is_some();
+            // SAFETY: `i < n <= slot_count`; `value` is a live reference (see above), and
+            // the barrier is the caller's.
+            unsafe { object.slot_unchecked(i).set(value) };
+        });
+        any
     }
 
     /// The data bytes of `obj`.

@@ -66,6 +66,17 @@ impl RootStack {
         self.slots.is_empty()
     }
 
+    /// Pops the top `n` entries, handing each to `f` with its position among them (0 for
+    /// the deepest). Panics if the stack holds fewer than `n`.
+    #[inline]
+    pub fn take_top(&mut self, n: usize, mut f: impl FnMut(usize, Option<ObjRef>)) {
+        let base = self.slots.len().checked_sub(n).expect("take_top: the root stack holds fewer entries");
+        for (i, &value) in self.slots[base..].iter().enumerate() {
+            f(i, value);
+        }
+        self.slots.truncate(base);
+    }
+
     /// Pops entries until the depth is `len`, handing each popped entry to `dropped`.
     pub fn truncate_with(&mut self, len: usize, mut dropped: impl FnMut(ObjRef)) {
         while self.slots.len() > len {

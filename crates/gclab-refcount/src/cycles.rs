@@ -1,10 +1,13 @@
 //! The cycle detector: CPython's generational trial deletion, and the gc-module API.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-use gclab_core::{CollectionKind, Heap, ObjRef};
+use gclab_core::{CollectionKind, Heap, ObjRef, ObjectMemory};
 
 use crate::generations::List;
+use crate::generations::LOW_MASK;
+use crate::heap::COUNT_MASK;
 use crate::RefcountHeap;
 
 /// When a collection callback is called.
@@ -87,8 +90,8 @@ impl RefcountHeap {
     pub(crate) fn collect_generations(&mut self) {
         for generation in (0..3).rev() {
             if self.gc.count[generation] > self.gc.thresholds[generation] {
-                let pending = self.gens.lists[List::OldPending as usize].len();
-                let total = self.gens.lists[List::Old as usize].len();
+                let pending = self.gens.len(List::OldPending);
+                let total = self.gens.len(List::Old);
                 if generation == 2 && pending <= total / 4 {
                     self.stats.bump("full_collections_skipped", 1);
                     continue;
@@ -119,7 +122,7 @@ impl RefcountHeap {
             1 => &[List::Young, List::Middle],
             _ => &[List::Young, List::Middle, List::OldPending, List::Old],
         };
-        let examined = members.iter().map(|&l| self.gens.lists[l as usize].len()).sum();
+        let examined = members.iter().map(|&l| self.gens.len(l)).sum();
         let mut info = GcInfo { generation, collected: 0, uncollectable: 0, examined, duration: Duration::ZERO };
         for callback in &mut self.gc.callbacks {
             callback(GcPhase::Start, &info);
@@ -128,55 +131,52 @@ impl RefcountHeap {
         let kind = if generation == 2 { CollectionKind::Full } else { CollectionKind::Minor };
         let timer = self.stats.begin_pause(self.live_bytes());
 
-        // The set, and each member's position in it.
+        // The set. Each member's side entry counts the references to it from other members;
+        // a member with more references than that is referenced from outside the set (other
+        // generations, roots, handles). Only side entries are written.
         let mut set: Vec<u32> = Vec::with_capacity(examined);
         for &list in members {
-            set.append(&mut self.gens.lists[list as usize]);
+            self.gens.drain_into_set(list, &mut set);
         }
-        for (position, &g) in set.iter().enumerate() {
-            self.gens.set_entry(g as usize, List::Collecting, position);
-        }
-        // Scratch counts: references from outside the set.
-        let mut outside: Vec<u32> = set
-            .iter()
-            // SAFETY: tracked granules are live containers.
-            .map(|&g| {
-                unsafe { self.memory.object(g as usize) }.meta().load(std::sync::atomic::Ordering::Relaxed)
-                    & crate::heap::COUNT_MASK
-            })
-            .collect();
         for &g in &set {
-            self.for_each_member_referent(g, |position| outside[position] = outside[position].saturating_sub(1));
+            for_each_referent(&self.memory, g, |r| self.gens.count_internal(r));
         }
-        // Reachable: referenced from outside, or from something reachable.
-        let mut reachable: Vec<bool> = outside.iter().map(|&c| c > 0).collect();
-        let mut work: Vec<u32> = (0..set.len() as u32).filter(|&p| reachable[p as usize]).collect();
-        while let Some(position) = work.pop() {
-            self.for_each_member_referent(set[position as usize], |p| {
-                if !reachable[p] {
-                    reachable[p] = true;
-                    work.push(p as u32);
-                }
-            });
-        }
-        drop(outside);
-        // Survivors move up; the rest is garbage.
+        // Reachable: referenced from outside, or from something reachable. Survivors move up
+        // as they are found, which also marks them; what is never reached is garbage.
         let destination = match generation {
             0 => List::Middle,
             1 => List::OldPending,
             _ => List::Old,
         };
-        let mut garbage = Vec::new();
-        for (position, &g) in set.iter().enumerate() {
-            if reachable[position] {
-                self.gens.push(g, destination);
-            } else {
-                self.gens.set_entry(g as usize, List::Garbage, 0);
-                garbage.push(g);
+        let mut work: Vec<u32> = Vec::new();
+        let mut reached = 0;
+        for &g in &set {
+            let Some(internal) = self.gens.unreached_internal(g) else { continue };
+            // SAFETY: set members are live containers.
+            let count = unsafe { self.memory.object(g as usize) }.meta().load(Relaxed) & COUNT_MASK;
+            if count <= internal && internal != LOW_MASK {
+                continue;
+            }
+            self.gens.push(g, destination);
+            reached += 1;
+            work.push(g);
+            while let Some(g) = work.pop() {
+                for_each_referent(&self.memory, g, |r| {
+                    if self.gens.is_unreached(r) {
+                        self.gens.push(r, destination);
+                        reached += 1;
+                        work.push(r);
+                    }
+                });
             }
         }
+        let mut garbage = Vec::new();
+        if reached < set.len() {
+            garbage.extend(set.iter().copied().filter(|&g| self.gens.is_unreached(g)));
+        }
+        drop(set);
         // Break the cycles: release every reference garbage holds to the outside (which may
-        // free more by count), then free the garbage itself.
+        // free more by count), then free the garbage itself. Garbage is still `Collecting`.
         for &g in &garbage {
             // SAFETY: garbage containers are live until freed below.
             let object = unsafe { self.memory.object(g as usize) };
@@ -186,7 +186,7 @@ impl RefcountHeap {
                 if let Some(target) = slot.get() {
                     // SAFETY: clearing a slot of an object about to be freed.
                     unsafe { slot.set(None) };
-                    if self.gens.list_of(target.granule() as usize) != Some(List::Garbage) {
+                    if !self.gens.is_unreached(target.granule()) {
                         crate::heap::decrement(&self.memory, &mut self.doomed, target.granule() as usize);
                     }
                 }
@@ -194,7 +194,7 @@ impl RefcountHeap {
         }
         self.free_doomed();
         for &g in &garbage {
-            self.gens.clear_entry(g as usize);
+            self.gens.forget_garbage(g);
             // SAFETY: garbage is unreachable: nothing outside refers to it, and its own slots
             // were cleared above.
             unsafe { self.free_object(g as usize) };
@@ -227,23 +227,6 @@ impl RefcountHeap {
             callback(GcPhase::Stop, &info);
         }
         garbage.len()
-    }
-
-    /// Calls `f` with the set position of every referent of `granule` that is in the set
-    /// being collected.
-    #[inline]
-    fn for_each_member_referent(&self, granule: u32, mut f: impl FnMut(usize)) {
-        // SAFETY: set members are live containers.
-        let object = unsafe { self.memory.object(granule as usize) };
-        for i in 0..object.slot_count() {
-            // SAFETY: `i` is below the slot count.
-            let bits = unsafe { object.slot_unchecked(i) }.bits();
-            if bits != 0 {
-                if let Some((List::Collecting, position)) = self.gens.entry(bits as u32 as usize) {
-                    f(position);
-                }
-            }
-        }
     }
 
     /// The generation counts (CPython's `gc.get_count()`).
@@ -293,13 +276,13 @@ impl RefcountHeap {
 
     /// Containers in the permanent generation (`gc.get_freeze_count()`).
     pub fn frozen_count(&self) -> usize {
-        self.gens.lists[List::Frozen as usize].len()
+        self.gens.len(List::Frozen)
     }
 
     /// Tracked containers in generations 0, 1 and 2.
     pub fn generation_sizes(&self) -> [usize; 3] {
-        let l = &self.gens.lists;
-        [l[0].len(), l[1].len(), l[List::OldPending as usize].len() + l[List::Old as usize].len()]
+        let g = &self.gens;
+        [g.len(List::Young), g.len(List::Middle), g.len(List::OldPending) + g.len(List::Old)]
     }
 
     /// Whether the cycle detector tracks `obj` (`gc.is_tracked()`): containers that have held
@@ -337,8 +320,8 @@ impl RefcountHeap {
     pub fn referrers(&self, obj: ObjRef) -> Vec<ObjRef> {
         self.memory.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
         let mut out = Vec::new();
-        for list in &self.gens.lists {
-            for &g in list {
+        for list in [List::Young, List::Middle, List::OldPending, List::Old, List::Frozen] {
+            self.gens.for_each(list, |g| {
                 // SAFETY: tracked granules are live containers.
                 let object = unsafe { self.memory.object(g as usize) };
                 let mut refers = false;
@@ -346,8 +329,22 @@ impl RefcountHeap {
                 if refers {
                     out.push(ObjRef::new(self.memory.heap_id(), object.seq(), g));
                 }
-            }
+            });
         }
         out
+    }
+}
+
+/// Calls `f` with the granule of every referent of the container at `granule`.
+#[inline]
+fn for_each_referent(memory: &ObjectMemory, granule: u32, mut f: impl FnMut(u32)) {
+    // SAFETY: set members are live containers.
+    let object = unsafe { memory.object(granule as usize) };
+    for i in 0..object.slot_count() {
+        // SAFETY: `i` is below the slot count.
+        let bits = unsafe { object.slot_unchecked(i) }.bits();
+        if bits != 0 {
+            f(bits as u32);
+        }
     }
 }

@@ -317,6 +317,27 @@ impl Heap for RefcountHeap {
         Ok(obj)
     }
 
+    #[track_caller]
+    #[inline]
+    fn allocate_from_roots(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        from_roots: usize,
+    ) -> Result<ObjRef, AllocError> {
+        gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
+        // The operands stay on the stack, counted, through the allocation's safepoint.
+        let obj = self.allocate(tag, slots, bytes)?;
+        let granule = obj.granule() as usize;
+        // SAFETY: `obj` was just allocated with `slots >= from_roots` null slots; the stack's
+        // counted references become the slots' (no count changes).
+        if unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) } {
+            self.track(granule);
+        }
+        Ok(obj)
+    }
+
     #[inline]
     fn memory(&self) -> &ObjectMemory {
         &self.memory

@@ -59,20 +59,18 @@ pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
             ensure!(!holds, "container at granule {g:#x} holds references but is not tracked");
             continue;
         }
-        let Some((list, position)) = entry else {
-            return Err(VerifyError(format!("container at granule {g:#x} has its tracked bit but no list")));
-        };
-        ensure!((list as usize) < heap.gens.lists.len(), "container at granule {g:#x} left in state {list:?}");
+        ensure!(entry.is_some(), "container at granule {g:#x} has its tracked bit but no list");
         ensure!(
-            heap.gens.lists[list as usize].get(position) == Some(&(g as u32)),
-            "container at granule {g:#x}: side entry ({list:?}, {position}) disagrees with the list"
+            heap.gens.entry_is_listed(g),
+            "container at granule {g:#x}: side entry {entry:?} is not a live entry of a generation list"
         );
     }
     let containers = objects.iter().filter(|&&g| {
         // SAFETY: as above.
         unsafe { heap.memory.object(g) }.meta().load(Relaxed) & TRACKED != 0
     });
-    ensure!(containers.count() == heap.gens.tracked(), "generation lists hold freed or foreign entries");
+    ensure!(containers.count() == heap.gens.tracked(), "generation lists count other than the tracked containers");
+    heap.gens.verify()?;
     ensure!(heap.doomed.is_empty(), "objects left doomed but not freed");
     ensure!(heap.heap_bytes() <= heap.limit, "heap holds {} bytes over its limit {}", heap.heap_bytes(), heap.limit);
     Ok(())

@@ -113,6 +113,8 @@ pub struct PoolSpace {
     start: usize,
     max_arenas: usize,
     pools_per_arena: u32,
+    /// `log2(pool_bytes)`: pool sizes are powers of two, and `free` must not divide.
+    pool_shift: u32,
     pools: Vec<Pool>,
     arenas: Vec<Arena>,
     usable: Vec<u32>,
@@ -144,6 +146,7 @@ impl PoolSpace {
             start,
             max_arenas: bytes / config.arena_bytes,
             pools_per_arena,
+            pool_shift: config.pool_bytes.trailing_zeros(),
             pools: Vec::new(),
             arenas: Vec::new(),
             buckets: vec![NIL; pools_per_arena as usize + 1],
@@ -323,8 +326,8 @@ impl PoolSpace {
         // SAFETY: forwarded to the caller.
         unsafe { memory.free_object(granule) };
         let byte = granule * GRANULE - self.start;
-        let index = (byte / self.config.pool_bytes) as u32;
-        let offset = (byte % self.config.pool_bytes) as u32;
+        let index = (byte >> self.pool_shift) as u32;
+        let offset = (byte & (self.config.pool_bytes - 1)) as u32;
         let pool = &mut self.pools[index as usize];
         debug_assert!(pool.class != NO_CLASS && offset % pool.cell == 0, "free of a non-cell");
         Self::link_word(memory, granule).store(pool.free_head as u64, Relaxed);
@@ -409,7 +412,7 @@ impl PoolSpace {
                     let granule = w * 64 + dead.trailing_zeros() as usize;
                     dead &= dead - 1;
                     Self::link_word(memory, granule).store(free_head as u64, Relaxed);
-                    free_head = ((granule * GRANULE - self.start) % self.config.pool_bytes) as u32;
+                    free_head = ((granule * GRANULE - self.start) & (self.config.pool_bytes - 1)) as u32;
                 }
             }
             let was_full = pool.live == pool.capacity;

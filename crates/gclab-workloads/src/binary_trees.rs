@@ -95,8 +95,9 @@ pub fn expected_checksum(n: u32) -> u64 {
 }
 
 /// Builds a full tree of `depth` bottom up, one allocation of 2 slots per node, and returns its
-/// root, unrooted. While a parent is allocated its two children are on the root stack, so the
-/// tree is correct on any collecting or moving heap. On error the root stack is restored.
+/// root, unrooted. While a parent is allocated its two children are on the root stack, which
+/// they leave for its slots ([`Heap::allocate_from_roots`]), so the tree is correct on any
+/// collecting or moving heap. On error the root stack is restored.
 pub fn bottom_up_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     let base = heap.root_depth();
     let tree = build(heap, depth);
@@ -114,13 +115,9 @@ fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     heap.push_root(Some(left));
     let right = build(heap, depth - 1)?;
     heap.push_root(Some(right));
-    let node = heap.allocate(NODE_TAG, 2, 0)?;
-    // The children may have moved during the allocation: take them back from the roots.
-    let right = heap.pop_root();
-    let left = heap.pop_root();
-    heap.store(node, LEFT, left);
-    heap.store(node, RIGHT, right);
-    Ok(node)
+    // The children stay rooted through the allocation (which may collect, or move them),
+    // then move from the root stack into the node's slots: left, then right.
+    heap.allocate_from_roots(NODE_TAG, 2, 0, 2)
 }
 
 /// The check of a tree: its node count, walked with an explicit stack.
