@@ -56,13 +56,25 @@ pub(crate) struct GcState {
     /// collected; `count[g]`: collections of generation `g - 1` since generation `g` was.
     count: [u32; 3],
     enabled: bool,
+    /// `count[0]` above this makes a collection due: the first threshold, or `u32::MAX` when
+    /// automatic collection is off (one compare per allocation).
+    trigger: u32,
     generation_stats: [GenerationStats; 3],
     callbacks: Vec<Callback>,
 }
 
 impl GcState {
     pub fn new(thresholds: [u32; 3], enabled: bool) -> Self {
-        GcState { thresholds, count: [0; 3], enabled, generation_stats: Default::default(), callbacks: Vec::new() }
+        let mut gc = GcState {
+            thresholds,
+            count: [0; 3],
+            enabled,
+            trigger: u32::MAX,
+            generation_stats: Default::default(),
+            callbacks: Vec::new(),
+        };
+        gc.update_trigger();
+        gc
     }
 
     #[inline]
@@ -70,15 +82,20 @@ impl GcState {
         self.count[0] = self.count[0].saturating_add(1);
     }
 
+    /// Counts `n` tracked containers freed (the count stays at or above zero, as CPython's).
     #[inline]
-    pub fn note_untracked(&mut self) {
-        self.count[0] = self.count[0].saturating_sub(1);
+    pub fn note_untracked(&mut self, n: u32) {
+        self.count[0] = self.count[0].saturating_sub(n);
     }
 
     /// Whether an automatic collection is due (checked when a container is allocated).
     #[inline]
     pub fn due(&self) -> bool {
-        self.enabled && self.thresholds[0] != 0 && self.count[0] > self.thresholds[0]
+        self.count[0] > self.trigger
+    }
+
+    fn update_trigger(&mut self) {
+        self.trigger = if self.enabled && self.thresholds[0] != 0 { self.thresholds[0] } else { u32::MAX };
     }
 }
 
@@ -243,16 +260,19 @@ impl RefcountHeap {
     /// collection.
     pub fn set_thresholds(&mut self, thresholds: [u32; 3]) {
         self.gc.thresholds = thresholds;
+        self.gc.update_trigger();
     }
 
     /// Turns automatic collection on (`gc.enable()`).
     pub fn enable(&mut self) {
         self.gc.enabled = true;
+        self.gc.update_trigger();
     }
 
     /// Turns automatic collection off (`gc.disable()`); counting still frees acyclic garbage.
     pub fn disable(&mut self) {
         self.gc.enabled = false;
+        self.gc.update_trigger();
     }
 
     /// Whether automatic collection is on (`gc.isenabled()`).

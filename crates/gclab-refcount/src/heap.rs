@@ -118,28 +118,42 @@ impl RefcountHeap {
     /// million nodes frees it all in constant native stack.
     pub(crate) fn free_doomed(&mut self) {
         let mut freed = 0u64;
-        while let Some(granule) = self.doomed.pop() {
-            let granule = granule as usize;
-            // SAFETY: a doomed object is live until freed below, and only once doomed (its
-            // count went from 1 to 0 exactly once).
-            let object = unsafe { self.memory.object(granule) };
-            let tracked = object.meta().load(Relaxed) & TRACKED != 0;
-            for i in 0..object.slot_count() {
-                // SAFETY: `i` is below the slot count.
-                let bits = unsafe { object.slot_unchecked(i) }.bits();
-                if bits != 0 {
-                    decrement(&self.memory, &mut self.doomed, bits as u32 as usize);
+        let mut untracked = 0u32;
+        while let Some(first) = self.doomed.pop() {
+            // The first referent that dies is freed next, without a trip through `doomed`.
+            let mut granule = first as usize;
+            loop {
+                // SAFETY: a doomed object is live until freed below, and only once doomed
+                // (its count went from 1 to 0 exactly once).
+                let object = unsafe { self.memory.object(granule) };
+                let tracked = object.meta().load(Relaxed) & TRACKED != 0;
+                let mut next = None;
+                for i in 0..object.slot_count() {
+                    // SAFETY: `i` is below the slot count.
+                    let bits = unsafe { object.slot_unchecked(i) }.bits();
+                    if bits != 0 && release(&self.memory, bits as u32 as usize) {
+                        if next.is_none() {
+                            next = Some(bits as u32 as usize);
+                        } else {
+                            self.doomed.push(bits as u32);
+                        }
+                    }
+                }
+                if tracked {
+                    self.gens.untrack(granule);
+                    untracked += 1;
+                }
+                // SAFETY: its count is zero, so no slot or root refers to it.
+                unsafe { self.free_object(granule) };
+                freed += 1;
+                match next {
+                    Some(n) => granule = n,
+                    None => break,
                 }
             }
-            if tracked {
-                self.gens.untrack(granule);
-                self.gc.note_untracked();
-            }
-            // SAFETY: its count is zero, so no slot or root refers to it.
-            unsafe { self.free_object(granule) };
-            freed += 1;
         }
         if freed > 0 {
+            self.gc.note_untracked(untracked);
             self.stats.bump("freed_by_refcount", freed);
             self.release_spare_arenas();
         }
@@ -184,21 +198,30 @@ impl RefcountHeap {
             // The newest object may have been freed already (counted, then released); its
             // cell cannot have been reused, since reuse happens only after this point.
             if self.memory.is_object(granule) {
-                // SAFETY: the valid bit is set, so an object starts here.
+                // SAFETY: the valid bit is set, so an object starts here (the newest one).
                 let object = unsafe { self.memory.object(granule) };
-                if object.seq() == newest.seq() && object.meta().load(Relaxed) & COUNT_MASK == 0 {
+                if object.meta().load(Relaxed) & COUNT_MASK == 0 {
                     self.doomed.push(granule as u32);
                 }
             }
         }
+        if !self.deferred.is_empty() || self.roots.table.has_released() {
+            self.settle_deferred();
+        }
+        if !self.doomed.is_empty() {
+            self.free_doomed();
+        }
+    }
+
+    /// Releases the references popped from the root stack since the last safe point, and
+    /// those of dropped handles.
+    #[cold]
+    fn settle_deferred(&mut self) {
         for r in self.deferred.drain(..) {
             decrement(&self.memory, &mut self.doomed, r.granule() as usize);
         }
         if self.roots.table.has_released() {
             self.drain_released();
-        }
-        if !self.doomed.is_empty() {
-            self.free_doomed();
         }
     }
 
@@ -271,18 +294,26 @@ impl RefcountHeap {
 /// A free function over the two fields it needs, so callers may hold a view of another object.
 #[inline]
 pub(crate) fn decrement(memory: &ObjectMemory, doomed: &mut Vec<u32>, granule: usize) {
+    if release(memory, granule) {
+        doomed.push(granule as u32);
+    }
+}
+
+/// Decrements the count of the object at `granule`; returns whether it reached zero (the
+/// caller must then free it).
+#[inline]
+pub(crate) fn release(memory: &ObjectMemory, granule: usize) -> bool {
     // SAFETY: every counted reference is to a live object (validated when counted, and an
     // object is freed only when its count is zero).
     let meta = unsafe { memory.object(granule) }.meta();
     let word = meta.load(Relaxed);
     debug_assert!(word & COUNT_MASK > 0, "reference count underflow at granule {granule:#x}");
     match word & COUNT_MASK {
-        IMMORTAL => {}
-        1 => {
+        IMMORTAL => false,
+        count => {
             meta.store(word - 1, Relaxed);
-            doomed.push(granule as u32);
+            count == 1
         }
-        _ => meta.store(word - 1, Relaxed),
     }
 }
 
