@@ -216,6 +216,9 @@ impl RefcountHeap {
             // were cleared above.
             unsafe { self.free_object(g as usize) };
         }
+        if generation == 2 {
+            self.flush_cell_cache();
+        }
         self.release_spare_arenas();
         if generation == 2 && self.pools.free_pool_bytes() > self.pools.committed_bytes() / 4 {
             // A few survivors pin their arenas (CPython keeps such memory for good): return

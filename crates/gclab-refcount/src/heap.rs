@@ -166,7 +166,7 @@ impl RefcountHeap {
     pub(crate) unsafe fn free_object(&mut self, granule: usize) {
         if self.pools.contains(granule) {
             // SAFETY: forwarded to the caller.
-            unsafe { self.pools.free(&self.memory, granule) };
+            unsafe { self.pools.free_to_cache(&self.memory, granule) };
         } else {
             // SAFETY: forwarded to the caller.
             unsafe { self.large.free(&self.memory, granule) };
@@ -174,11 +174,22 @@ impl RefcountHeap {
         }
     }
 
-    /// Returns wholly free arenas to the system, keeping a reserve of a quarter of the arenas
+    /// Bounds the cell cache, then returns wholly free arenas to the system.
+    ///
+    /// Freed cells go to the pool space's cell cache, where the next allocation of their
+    /// size takes them back without touching pool descriptors; but a cached cell keeps its
+    /// pool, and so its arena, in use. The cache is flushed back to the pools when it holds
+    /// more than half of the committed pool memory (plus one arena), before a new pool
+    /// is taken, and at full collections.
+    ///
+    /// Wholly free arenas go back to the system beyond a reserve of a quarter of the arenas
     /// in use (at least one) against churn: obmalloc returns every free arena at once, and a
     /// program that frees and rebuilds a large structure then pays a page fault per 4 KiB to
     /// take the memory back.
     pub(crate) fn release_spare_arenas(&mut self) {
+        if self.pools.cached_bytes() > self.pools.committed_bytes() / 2 + self.pools.arena_bytes() {
+            self.flush_cell_cache();
+        }
         let empty = self.pools.empty_arenas();
         let in_use = self.pools.committed_arenas() - empty;
         let keep = (in_use / 4).max(1);
@@ -187,6 +198,13 @@ impl RefcountHeap {
             self.stats.bump("arenas_released", released as u64);
             self.stats.set_heap_bytes(self.heap_bytes());
         }
+    }
+
+    /// Returns the cached cells to their pools.
+    #[cold]
+    pub(crate) fn flush_cell_cache(&mut self) {
+        let flushed = self.pools.flush_cache(&self.memory);
+        self.stats.bump("cached_cells_flushed", flushed as u64);
     }
 
     /// Settles what was left for a safe point: the newest object if still unreferenced,
@@ -243,6 +261,13 @@ impl RefcountHeap {
 
     #[cold]
     fn alloc_small_slow(&mut self, class: usize) -> Result<usize, AllocError> {
+        if self.pools.cached_bytes() > 0 {
+            // Cached cells of other classes may empty pools that this class can take.
+            self.flush_cell_cache();
+            if let Some(granule) = self.pools.alloc(&self.memory, class) {
+                return Ok(granule);
+            }
+        }
         let mut collected = false;
         loop {
             let may_commit = self.heap_bytes() + self.pools.arena_bytes() <= self.limit;
@@ -334,9 +359,12 @@ impl Heap for RefcountHeap {
             return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
         };
         let (granule, fresh) = match self.pools.classes().class_of(size) {
-            Some(class) => match self.pools.alloc(&self.memory, class) {
+            Some(class) => match self.pools.alloc_from_cache(&self.memory, class) {
                 Some(granule) => (granule, false),
-                None => (self.alloc_small_slow(class)?, false),
+                None => match self.pools.alloc(&self.memory, class) {
+                    Some(granule) => (granule, false),
+                    None => (self.alloc_small_slow(class)?, false),
+                },
             },
             None => (self.alloc_large(slots, bytes, size)?, true),
         };

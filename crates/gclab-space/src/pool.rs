@@ -21,6 +21,8 @@ use gclab_core::{ensure, ConfigError, ObjectMemory, SideBitmap, VerifyError, GRA
 
 use crate::size_class::{SizeClasses, MAX_CLASS_BYTES};
 
+mod cache;
+
 const NIL: u32 = u32::MAX;
 const NO_CLASS: u8 = u8::MAX;
 
@@ -130,6 +132,11 @@ pub struct PoolSpace {
     decommitted_pools: usize,
     live_objects: usize,
     live_bytes: usize,
+    /// Per class, the head of the cell cache (see [`PoolSpace::free_to_cache`]): freed cells
+    /// linked through their first word, most recent first; `NIL` when empty.
+    cache: Vec<u32>,
+    cached_cells: usize,
+    cached_bytes: usize,
 }
 
 impl PoolSpace {
@@ -142,6 +149,7 @@ impl PoolSpace {
         let classes = SizeClasses::new(config.max_object_bytes);
         Ok(PoolSpace {
             usable: vec![NIL; classes.len()],
+            cache: vec![NIL; classes.len()],
             classes,
             start,
             max_arenas: bytes / config.arena_bytes,
@@ -157,6 +165,8 @@ impl PoolSpace {
             decommitted_pools: 0,
             live_objects: 0,
             live_bytes: 0,
+            cached_cells: 0,
+            cached_bytes: 0,
             config,
         })
     }
@@ -325,6 +335,17 @@ impl PoolSpace {
     pub unsafe fn free(&mut self, memory: &ObjectMemory, granule: usize) -> usize {
         // SAFETY: forwarded to the caller.
         unsafe { memory.free_object(granule) };
+        let cell = self.return_cell(memory, granule);
+        self.live_objects -= 1;
+        self.live_bytes -= cell;
+        cell
+    }
+
+    /// Puts the free cell at `granule` (valid bit clear) back on its pool's free list,
+    /// moving the pool between lists as it stops being full or becomes empty. Returns the
+    /// cell's size.
+    #[inline]
+    fn return_cell(&mut self, memory: &ObjectMemory, granule: usize) -> usize {
         let byte = granule * GRANULE - self.start;
         let index = (byte >> self.pool_shift) as u32;
         let offset = (byte & (self.config.pool_bytes - 1)) as u32;
@@ -335,8 +356,6 @@ impl PoolSpace {
         let was_full = pool.live == pool.capacity;
         pool.live -= 1;
         let (live, cell) = (pool.live, pool.cell as usize);
-        self.live_objects -= 1;
-        self.live_bytes -= cell;
         if live == 0 {
             if !was_full {
                 self.unlink_usable(index);
@@ -367,6 +386,8 @@ impl PoolSpace {
     /// # Safety
     /// Every object whose mark is clear must be unreachable from every slot and root.
     pub unsafe fn sweep(&mut self, memory: &ObjectMemory, marks: &SideBitmap) -> (usize, usize) {
+        // Cached cells have their valid bits clear but count as in use: return them first.
+        self.flush_cache(memory);
         let (mut objects, mut bytes) = (0, 0);
         let words_per_pool = self.config.pool_bytes / GRANULE / 64;
         for index in 0..self.pools.len() {
@@ -574,6 +595,7 @@ impl PoolSpace {
     /// usable lists, arena buckets and the totals.
     pub fn verify(&self, memory: &ObjectMemory) -> Result<(), VerifyError> {
         let pool_granules = self.config.pool_bytes / GRANULE;
+        let (cached, cached_cells) = self.verify_cache(memory)?;
         let mut in_usable = vec![false; self.pools.len()];
         for (class, &head) in self.usable.iter().enumerate() {
             let (mut p, mut prev, mut steps) = (head, NIL, 0);
@@ -649,13 +671,26 @@ impl PoolSpace {
                     valid += 1;
                 });
                 ensure!(misplaced.is_none(), "pool {index}: valid bit at offset {misplaced:?}, not an allocated cell");
-                ensure!(valid == pool.live, "pool {index}: {valid} valid bits but {} live cells", pool.live);
+                let in_cache = cached_cells.get(&(index as u32)).map_or(&[][..], Vec::as_slice);
+                ensure!(
+                    valid + in_cache.len() as u32 == pool.live,
+                    "pool {index}: {valid} valid bits and {} cached cells but {} cells in use",
+                    in_cache.len(),
+                    pool.live
+                );
                 let mut seen = vec![false; pool.capacity as usize];
+                for &offset in in_cache {
+                    ensure!(
+                        offset < pool.bump && offset % cell == 0,
+                        "pool {index}: cached cell at bad offset {offset}"
+                    );
+                    seen[(offset / cell) as usize] = true;
+                }
                 let (mut offset, mut free) = (pool.free_head, 0);
                 while offset != NIL {
                     ensure!(offset < pool.bump && offset % cell == 0, "pool {index}: free cell at bad offset {offset}");
                     let cell_index = (offset / cell) as usize;
-                    ensure!(!seen[cell_index], "pool {index}: cell {offset} twice on the free list");
+                    ensure!(!seen[cell_index], "pool {index}: cell {offset} twice on the free list, or also cached");
                     seen[cell_index] = true;
                     let granule = self.granule_of(index as u32, offset);
                     ensure!(!memory.is_object(granule), "pool {index}: free cell {offset} has its valid bit set");
@@ -668,8 +703,8 @@ impl PoolSpace {
                     pool.live,
                     pool.capacity
                 );
-                live_objects += pool.live as usize;
-                live_bytes += (pool.live * cell) as usize;
+                live_objects += pool.live as usize - in_cache.len();
+                live_bytes += ((pool.live - in_cache.len() as u32) * cell) as usize;
             }
         }
         let empty = self.arenas.iter().filter(|a| a.committed && a.free_pools == self.pools_per_arena).count();
@@ -685,6 +720,7 @@ impl PoolSpace {
         );
         ensure!(empty == self.empty_arenas, "{empty} empty arenas, {} counted", self.empty_arenas);
         ensure!(committed == self.committed_arenas, "{committed} arenas committed, {} counted", self.committed_arenas);
+        ensure!(cached == self.cached_cells, "{cached} cells cached, {} counted", self.cached_cells);
         ensure!(live_objects == self.live_objects, "{live_objects} live objects, {} counted", self.live_objects);
         ensure!(live_bytes == self.live_bytes, "{live_bytes} live bytes, {} counted", self.live_bytes);
         for (k, &head) in self.buckets.iter().enumerate().skip(1) {

@@ -147,3 +147,56 @@ fn large_space_reuses_and_coalesces_runs() {
     large.verify(&memory).unwrap();
     assert_eq!(large.live_objects(), 6);
 }
+
+#[test]
+fn the_cell_cache_reuses_the_last_freed_cell_and_flushes_back_to_pools() {
+    let (mut memory, mut space) = space(4);
+    let cells: Vec<usize> = (0..20_000).map(|_| alloc(&mut memory, &mut space, 32).unwrap()).collect();
+    let other = alloc(&mut memory, &mut space, 64).unwrap();
+    for &g in &cells {
+        // SAFETY: nothing refers to these objects.
+        unsafe { space.free_to_cache(&memory, g) };
+    }
+    assert_eq!(space.live_objects(), 1, "cached cells are not live");
+    assert_eq!(space.cached_bytes(), 20_000 * 32);
+    assert!(cells.iter().all(|&g| !memory.is_object(g)), "cached cells read as freed");
+    space.verify(&memory).unwrap();
+    // LIFO, per class: the 32-byte class gets the last freed cell; the 64-byte class none.
+    let class32 = space.classes().class_of(32).unwrap();
+    let class64 = space.classes().class_of(64).unwrap();
+    assert_eq!(space.alloc_from_cache(&memory, class64), None);
+    assert_eq!(space.alloc_from_cache(&memory, class32), Some(cells[19_999]));
+    // SAFETY: the cache handed out this cell for a 32-byte object.
+    unsafe { memory.init_object(cells[19_999], Tag(0), 0, 16, false) };
+    assert_eq!(space.cached_bytes(), 19_999 * 32);
+    space.verify(&memory).unwrap();
+    // Cached cells keep their pools in use; flushing returns them, and the arena's pools
+    // other than the two still holding an object are free again.
+    assert_eq!(space.empty_arenas(), 0);
+    assert_eq!(space.flush_cache(&memory), 19_999);
+    assert_eq!(space.cached_bytes(), 0);
+    assert_eq!(space.live_objects(), 2);
+    space.verify(&memory).unwrap();
+    // SAFETY: nothing refers to these objects.
+    unsafe {
+        space.free(&memory, cells[19_999]);
+        space.free(&memory, other);
+    }
+    assert_eq!(space.empty_arenas(), 1, "with the cache flushed, the arena empties");
+    space.verify(&memory).unwrap();
+}
+
+#[test]
+fn a_sweep_returns_cached_cells_first() {
+    let (mut memory, mut space) = space(1);
+    let cells: Vec<usize> = (0..100).map(|_| alloc(&mut memory, &mut space, 48).unwrap()).collect();
+    // SAFETY: nothing refers to these objects.
+    unsafe { space.free_to_cache(&memory, cells[0]) };
+    let marks = SideBitmap::new(memory.valid_bits().len()).unwrap();
+    cells[1..50].iter().for_each(|&g| marks.set(g));
+    // SAFETY: unmarked objects are unreferenced.
+    let (objects, _) = unsafe { space.sweep(&memory, &marks) };
+    assert_eq!(objects, 50, "the 50 unmarked objects die; the cached cell is not counted again");
+    assert_eq!((space.live_objects(), space.cached_bytes()), (49, 0));
+    space.verify(&memory).unwrap();
+}
