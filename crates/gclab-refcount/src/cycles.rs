@@ -122,13 +122,14 @@ impl RefcountHeap {
     /// Collects `generation` (0, 1 or 2) and every younger one, as CPython's `gc.collect`:
     /// returns the number of unreachable containers found and freed.
     ///
-    /// Trial deletion: each container in the set gets a scratch count, a copy of its
-    /// reference count; every reference from one member to another subtracts one; members
-    /// left above zero are referenced from outside the set (other generations, roots,
-    /// handles) and are reachable, as is everything they reach within the set; the rest is
-    /// cyclic garbage. Survivors move one generation up. The scratch counts live in a vector
-    /// of this call, and membership in side metadata: the real counts and the objects'
-    /// headers are never written while the set is analysed, so a panic cannot corrupt them.
+    /// Trial deletion: the references from one member of the set to another are counted in
+    /// each member's side entry; a member whose reference count is higher is referenced from
+    /// outside the set (other generations, roots, handles) and is reachable, as is everything
+    /// it reaches within the set; the rest is cyclic garbage. (CPython copies each count and
+    /// subtracts the internal references; comparing the two is the same test.) Survivors move
+    /// one generation up, in their list order. Only side entries are written while the set is
+    /// analysed — never a real count or an object header — so a panic cannot corrupt them.
+    /// A member with 2^29 - 1 or more internal references is treated as reachable.
     ///
     /// Panics if `generation` is above 2.
     pub fn collect_generation(&mut self, generation: usize) -> usize {
@@ -158,15 +159,8 @@ impl RefcountHeap {
         for &g in &set {
             for_each_referent(&self.memory, g, |r| self.gens.count_internal(r));
         }
-        // Reachable: referenced from outside, or from something reachable. Survivors move up
-        // as they are found, which also marks them; what is never reached is garbage.
-        let destination = match generation {
-            0 => List::Middle,
-            1 => List::OldPending,
-            _ => List::Old,
-        };
+        // Reachable: referenced from outside, or from something reachable.
         let mut work: Vec<u32> = Vec::new();
-        let mut reached = 0;
         for &g in &set {
             let Some(internal) = self.gens.unreached_internal(g) else { continue };
             // SAFETY: set members are live containers.
@@ -174,22 +168,31 @@ impl RefcountHeap {
             if count <= internal && internal != LOW_MASK {
                 continue;
             }
-            self.gens.push(g, destination);
-            reached += 1;
+            self.gens.set_reached(g);
             work.push(g);
             while let Some(g) = work.pop() {
                 for_each_referent(&self.memory, g, |r| {
                     if self.gens.is_unreached(r) {
-                        self.gens.push(r, destination);
-                        reached += 1;
+                        self.gens.set_reached(r);
                         work.push(r);
                     }
                 });
             }
         }
+        // Survivors move up, in their order on the lists (allocation order, mostly, which
+        // the next collection's scans follow); what was not reached is garbage.
+        let destination = match generation {
+            0 => List::Middle,
+            1 => List::OldPending,
+            _ => List::Old,
+        };
         let mut garbage = Vec::new();
-        if reached < set.len() {
-            garbage.extend(set.iter().copied().filter(|&g| self.gens.is_unreached(g)));
+        for &g in &set {
+            if self.gens.is_reached(g) {
+                self.gens.push(g, destination);
+            } else {
+                garbage.push(g);
+            }
         }
         drop(set);
         // Break the cycles: release every reference garbage holds to the outside (which may
@@ -214,7 +217,7 @@ impl RefcountHeap {
             self.gens.forget_garbage(g);
             // SAFETY: garbage is unreachable: nothing outside refers to it, and its own slots
             // were cleared above.
-            unsafe { self.free_object(g as usize) };
+            unsafe { self.free_object(g as usize, false) };
         }
         if generation == 2 {
             self.flush_cell_cache();

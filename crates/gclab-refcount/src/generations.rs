@@ -32,18 +32,23 @@ pub(crate) enum List {
     /// references from other members. What is still in this state once reachability is
     /// settled is garbage.
     Collecting = 5,
+    /// In the set being collected, and found reachable.
+    Reached = 6,
 }
 
 /// The lists proper (containers between collections are on one of these).
 pub(crate) const REAL_LISTS: usize = 5;
 
-const STATES: [List; 6] = [List::Young, List::Middle, List::OldPending, List::Old, List::Frozen, List::Collecting];
+const STATES: [List; 7] =
+    [List::Young, List::Middle, List::OldPending, List::Old, List::Frozen, List::Collecting, List::Reached];
 const LOW_BITS: u32 = 29;
 /// The largest position, and the most internal references a collection counts (a member
 /// with more is treated as referenced from outside the set).
 pub(crate) const LOW_MASK: u32 = (1 << LOW_BITS) - 1;
 /// The entry of a member of the set being collected with no internal reference counted.
 const COLLECTING: u32 = (List::Collecting as u32 + 1) << LOW_BITS;
+/// The entry of a member found reachable.
+const REACHED: u32 = (List::Reached as u32 + 1) << LOW_BITS;
 
 /// Stale entries tolerated on a list before it is compacted, beyond one per live entry.
 const SLACK: usize = 1024;
@@ -201,8 +206,8 @@ impl Generations {
     }
 
     // During a collection, a member of the set is `Collecting`, with the references to it
-    // from other members counted in the low bits, until it is found reachable and pushed to
-    // its destination list. Garbage stays `Collecting` until freed.
+    // from other members counted in the low bits, until it is found reachable (`Reached`).
+    // Garbage stays `Collecting` until freed.
 
     /// Counts one reference from inside the set to `granule`, if it is a member (saturating
     /// at `LOW_MASK`).
@@ -226,6 +231,18 @@ impl Generations {
     #[inline]
     pub fn is_unreached(&self, granule: u32) -> bool {
         self.index.get(granule as usize) & !LOW_MASK == COLLECTING
+    }
+
+    /// Marks the member at `granule` reachable.
+    #[inline]
+    pub fn set_reached(&self, granule: u32) {
+        self.index.set(granule as usize, REACHED);
+    }
+
+    /// Whether the member at `granule` was found reachable.
+    #[inline]
+    pub fn is_reached(&self, granule: u32) -> bool {
+        self.index.get(granule as usize) == REACHED
     }
 
     /// Untracks a garbage container about to be freed (its entry is `Collecting`).
@@ -312,8 +329,8 @@ mod tests {
         gens.count_internal(3);
         gens.count_internal(3);
         assert_eq!(gens.unreached_internal(3), Some(LOW_MASK), "saturates");
-        gens.push(2, List::Middle);
-        assert!(!gens.is_unreached(2));
+        gens.set_reached(2);
+        assert!(!gens.is_unreached(2) && gens.is_reached(2));
         assert!(gens.is_unreached(1));
     }
 }

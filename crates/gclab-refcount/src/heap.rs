@@ -144,7 +144,7 @@ impl RefcountHeap {
                     untracked += 1;
                 }
                 // SAFETY: its count is zero, so no slot or root refers to it.
-                unsafe { self.free_object(granule) };
+                unsafe { self.free_object(granule, true) };
                 freed += 1;
                 match next {
                     Some(n) => granule = n,
@@ -159,14 +159,22 @@ impl RefcountHeap {
         }
     }
 
-    /// Frees the cell of a dead object.
+    /// Frees the cell of a dead object, into the cell cache if `cache` (the mutator frees
+    /// one object at a time and soon allocates again) or straight back to its pool (the
+    /// cycle detector frees garbage in bulk, which would only overflow the cache).
     ///
     /// # Safety
     /// An object must start at `granule`, and nothing may refer to it.
-    pub(crate) unsafe fn free_object(&mut self, granule: usize) {
+    #[inline]
+    pub(crate) unsafe fn free_object(&mut self, granule: usize, cache: bool) {
         if self.pools.contains(granule) {
-            // SAFETY: forwarded to the caller.
-            unsafe { self.pools.free_to_cache(&self.memory, granule) };
+            if cache {
+                // SAFETY: forwarded to the caller.
+                unsafe { self.pools.free_to_cache(&self.memory, granule) };
+            } else {
+                // SAFETY: forwarded to the caller.
+                unsafe { self.pools.free(&self.memory, granule) };
+            }
         } else {
             // SAFETY: forwarded to the caller.
             unsafe { self.large.free(&self.memory, granule) };
@@ -261,15 +269,20 @@ impl RefcountHeap {
 
     #[cold]
     fn alloc_small_slow(&mut self, class: usize) -> Result<usize, AllocError> {
-        if self.pools.cached_bytes() > 0 {
-            // Cached cells of other classes may empty pools that this class can take.
-            self.flush_cell_cache();
-            if let Some(granule) = self.pools.alloc(&self.memory, class) {
-                return Ok(granule);
-            }
-        }
         let mut collected = false;
         loop {
+            // A free pool of a committed arena first; then, rather than commit a new arena,
+            // return the cached cells of every class to their pools, which may free some.
+            if self.pools.take_pool(&self.memory, class, false) {
+                return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
+            }
+            if self.pools.cached_bytes() > 0 {
+                self.flush_cell_cache();
+                if let Some(granule) = self.pools.alloc(&self.memory, class) {
+                    return Ok(granule);
+                }
+                continue;
+            }
             let may_commit = self.heap_bytes() + self.pools.arena_bytes() <= self.limit;
             if self.pools.take_pool(&self.memory, class, may_commit) {
                 self.stats.set_heap_bytes(self.heap_bytes());

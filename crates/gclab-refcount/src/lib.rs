@@ -15,39 +15,53 @@
 //! by the caller until then (CPython's stack pop transfers ownership the same way), and a new
 //! object that nothing refers to yet is freed then if still unreferenced. Dropped `Root`
 //! handles are released then too (a handle's `Drop` cannot reach the heap).
+//! [`Heap::allocate_from_roots`](gclab_core::Heap::allocate_from_roots) moves root-stack
+//! entries into a new object's slots with their counts, as CPython's `BUILD_TUPLE` steals its
+//! operands: no count changes at all.
 //!
 //! **Cycles.** Containers (objects with at least one slot) are tracked in three generations.
 //! Generation 0 collects when its count (tracked allocations minus deallocations) passes its
 //! threshold; generation `g + 1` when generation `g` has been collected more than its
 //! threshold times; the full collection only when more than 25% of the long-lived containers
 //! are new since the last one. Defaults `(2000, 10, 10)`, as CPython 3.13. A collection is
-//! trial deletion — see [`RefcountHeap::collect_generation`].
+//! trial deletion — see [`RefcountHeap::collect_generation`]: the side entry of each member
+//! counts the references to it from other members; a member with more references than that
+//! is held from outside and reachable, with everything it reaches; the rest is garbage.
 //!
 //! **Memory.** A [`gclab_space::PoolSpace`] with obmalloc's geometry: 1 MiB arenas, 16 KiB
 //! pools of one 16-byte size class up to 512 bytes, allocation from the fullest arena, emptied
-//! pools reusable by any class, wholly free arenas returned to the system as soon as more than
-//! one is free. Objects up to 8 KiB use coarser medium classes instead of `malloc`; larger
-//! ones the large-object space.
+//! pools reusable by any class, wholly free arenas returned to the system beyond a reserve.
+//! Freed cells first go to the space's per-class cell cache (a LIFO list, as glibc's tcache),
+//! where the next allocation of their size takes them back without touching pool descriptors;
+//! the cache is flushed to the pools when it exceeds half the committed pool memory, before
+//! a new pool is taken, and at full collections. Objects up to 8 KiB use coarser medium
+//! classes instead of `malloc`; larger ones the large-object space.
 //!
 //! # Differences from CPython
 //!
-//! - Collector bookkeeping is on the side: generation membership in a side table, scratch
-//!   counts in a vector of the collection. A collection writes no object header, so scanning
-//!   old objects does not dirty their pages (CPython writes every header it scans).
-//! - The long-lived counts that gate full collections are exact: a container freed by its
-//!   count leaves the list it was on (CPython's gh-122569 never subtracted those).
+//! - Collector bookkeeping is on the side: generation membership and a collection's scratch
+//!   counts in one side-table entry per container. A collection writes no object header, so
+//!   scanning old objects does not dirty their pages (CPython writes every header it scans).
+//! - Untracking is one side-table write: the container's list entry goes stale and is
+//!   dropped when the list is next compacted or collected.
+//! - The long-lived counts that gate full collections are exact: each list keeps the count of
+//!   containers really on it, and a container freed by its count leaves that count (CPython's
+//!   gh-122569 never subtracted those).
 //! - There are no finalizers or weak references yet, so no object is ever uncollectable.
 //!
 //! # Invariants
 //!
 //! - Each object's count equals the references to it from slots, the root stack, live handles
 //!   and unsettled pops; only the newest object may have a zero count.
-//! - Exactly the containers are tracked, each on the list its side entry names.
+//! - Exactly the containers that have held a reference are tracked, each at the list position
+//!   its side entry names; each list's count is the number of such containers on it.
 //!
 //! # Costs
 //!
 //! - Store: validation, one increment, one decrement; freeing is proportional to what is freed.
-//! - Allocation: a pool allocation, and for containers a push on generation 0.
+//! - Allocation: a cell from the cache or a pool; a container is pushed on generation 0 at its
+//!   first reference.
+//! - Freeing: one decrement per referent, one side-table write if tracked, a cache push.
 //! - Collection of a generation: linear in its containers and their slots.
 //!
 //! ```
