@@ -156,7 +156,11 @@ impl RefcountHeap {
         for &list in members {
             self.gens.drain_into_set(list, &mut set);
         }
-        for &g in &set {
+        for (i, &g) in set.iter().enumerate() {
+            // The set is scanned in order: fetch headers ahead (old generations are cold).
+            if let Some(&ahead) = set.get(i + PREFETCH_DISTANCE) {
+                self.memory.prefetch(ahead as usize);
+            }
             for_each_referent(&self.memory, g, |r| self.gens.count_internal(r));
         }
         // Reachable: referenced from outside, or from something reachable.
@@ -360,6 +364,9 @@ impl RefcountHeap {
         out
     }
 }
+
+/// How many members ahead of the scan their headers are prefetched.
+const PREFETCH_DISTANCE: usize = 16;
 
 /// Calls `f` with the granule of every referent of the container at `granule`.
 #[inline]
