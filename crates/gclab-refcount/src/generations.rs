@@ -110,8 +110,11 @@ impl Generations {
         self.live[l] += 1;
     }
 
-    /// Untracks the container at `granule`: its entry becomes stale. Must not be called
-    /// during a collection's analysis (on `Collecting` or `Reached` containers).
+    /// Untracks the container at `granule`. If it is the last entry of its list, the entry
+    /// goes, with any stale entries before it; otherwise it becomes stale. Containers
+    /// freed in the reverse of the order they were tracked (a structure dropped from the top,
+    /// as the refcount backend frees) therefore leave no stale entry at all. Must not be
+    /// called during a collection's analysis (on `Collecting` or `Reached` containers).
     #[inline]
     pub fn untrack(&mut self, granule: usize) {
         let e = self.index.get(granule);
@@ -120,7 +123,22 @@ impl Generations {
             debug_assert!(l < REAL_LISTS, "untrack of a container in a collection");
             self.live[l] -= 1;
             self.index.set(granule, 0);
+            if (e & LOW_MASK) as usize + 1 == self.lists[l].len() {
+                self.lists[l].pop();
+                self.pop_stale(STATES[l]);
+            }
         }
+    }
+
+    /// Pops the stale entries at the end of `list`.
+    #[inline]
+    fn pop_stale(&mut self, list: List) {
+        let v = &self.lists[list as usize];
+        let mut len = v.len();
+        while len > 0 && !self.is_live(list, len - 1, v[len - 1]) {
+            len -= 1;
+        }
+        self.lists[list as usize].truncate(len);
     }
 
     /// Drops the stale entries of `list`, renumbering the live ones.
@@ -308,6 +326,28 @@ mod tests {
         gens.move_all(List::Young, List::Old);
         assert_eq!((gens.len(List::Young), gens.len(List::Old)), (0, 19_999));
         gens.verify().unwrap();
+    }
+
+    #[test]
+    fn untracking_in_reverse_order_leaves_no_stale_entry() {
+        let mut gens = Generations::new(1 << 10).unwrap();
+        for g in 1..=100u32 {
+            gens.push(g, List::Young);
+        }
+        gens.untrack(50); // not last: goes stale
+        assert_eq!(gens.lists[List::Young as usize].len(), 100);
+        for g in (51..=100).rev() {
+            gens.untrack(g);
+        }
+        // 51 left the end, and the stale entry of 50 went with it.
+        assert_eq!(gens.lists[List::Young as usize].len(), 49);
+        assert_eq!(gens.len(List::Young), 49);
+        gens.verify().unwrap();
+        for g in (1..50).rev() {
+            gens.untrack(g);
+        }
+        assert!(gens.lists[List::Young as usize].is_empty());
+        assert_eq!(gens.tracked(), 0);
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl RefcountHeap {
         let mut freed = 0u64;
         let mut untracked = 0u32;
         while let Some(first) = self.doomed.pop() {
-            // The first referent that dies is freed next, without a trip through `doomed`.
+            // One referent that dies is freed next, without a trip through `doomed`.
             let mut granule = first as usize;
             loop {
                 // SAFETY: a doomed object is live until freed below, and only once doomed
@@ -128,7 +128,10 @@ impl RefcountHeap {
                 let object = unsafe { self.memory.object(granule) };
                 let tracked = object.meta().load(Relaxed) & TRACKED != 0;
                 let mut next = None;
-                for i in 0..object.slot_count() {
+                // The last slot's referent first: a structure built bottom up (children
+                // tracked before their parent) is then freed in the reverse of the order it
+                // was tracked, and each container leaves the end of its generation list.
+                for i in (0..object.slot_count()).rev() {
                     // SAFETY: `i` is below the slot count.
                     let bits = unsafe { object.slot_unchecked(i) }.bits();
                     if bits != 0 && release(&self.memory, bits as u32 as usize) {
