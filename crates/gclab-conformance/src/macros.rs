@@ -111,6 +111,11 @@ macro_rules! safety_suite {
             }
 
             #[test]
+            fn store_into_an_immutable_object() {
+                $crate::safety::store_into_immutable::<$heap>();
+            }
+
+            #[test]
             fn root_index_out_of_bounds() {
                 $crate::safety::root_out_of_bounds::<$heap>();
             }

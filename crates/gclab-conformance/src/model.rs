@@ -15,6 +15,8 @@ pub struct ModelObject {
     pub slots: Vec<Option<usize>>,
     /// The data bytes (zeroed at allocation, like a heap object's).
     pub data: Vec<u8>,
+    /// Whether the slots are immutable (no store may target them).
+    pub immutable: bool,
 }
 
 /// The reference model of a heap seen by one mutator: every object ever allocated, the root
@@ -48,6 +50,12 @@ impl Model {
         Some((root, slot.checked_rem(count)?))
     }
 
+    /// [`Model::slot_target`] for a store: `None` also when the object is immutable.
+    fn store_target(&self, raw: usize, slot: usize) -> Option<(usize, usize)> {
+        let (root, slot) = self.slot_target(raw, slot)?;
+        (!self.objects[self.expect_root(root)].immutable).then_some((root, slot))
+    }
+
     /// Resolves a generated [`Op`] against the current state: indices are reduced modulo the
     /// current lengths, and an op that does not apply (an empty stack, a null entry, an
     /// object without slots or data) becomes `None`, a no-op.
@@ -59,23 +67,26 @@ impl Model {
             Op::AllocFromRoots { tag, slots, bytes, take } => {
                 Step::AllocFromRoots { tag, slots, bytes, take: take % (slots.min(depth) + 1) }
             }
+            Op::AllocImmutable { tag, slots, bytes, take } => {
+                Step::AllocImmutable { tag, slots, bytes, take: take % (slots.min(depth) + 1) }
+            }
             Op::AllocInto { root, slot, tag, slots, bytes } => {
-                let (root, slot) = self.slot_target(root, slot)?;
+                let (root, slot) = self.store_target(root, slot)?;
                 Step::AllocInto { root, slot, tag, slots, bytes }
             }
             Op::AllocGarbage { count, slots, bytes, link } => {
                 Step::AllocGarbage { count, slots, bytes, link: link.checked_rem(depth) }
             }
             Op::Store { root, slot, value } => {
-                let (root, slot) = self.slot_target(root, slot)?;
+                let (root, slot) = self.store_target(root, slot)?;
                 Step::Store { root, slot, value: Some(value % depth) }
             }
             Op::StoreSelf { root, slot } => {
-                let (root, slot) = self.slot_target(root, slot)?;
+                let (root, slot) = self.store_target(root, slot)?;
                 Step::Store { root, slot, value: Some(root) }
             }
             Op::StoreNull { root, slot } => {
-                let (root, slot) = self.slot_target(root, slot)?;
+                let (root, slot) = self.store_target(root, slot)?;
                 Step::Store { root, slot, value: None }
             }
             Op::Load { root, slot } => {
@@ -112,7 +123,7 @@ impl Model {
     }
 
     fn new_object(&mut self, tag: u16, slots: usize, bytes: usize) -> usize {
-        self.objects.push(ModelObject { tag, slots: vec![None; slots], data: vec![0; bytes] });
+        self.objects.push(ModelObject { tag, slots: vec![None; slots], data: vec![0; bytes], immutable: false });
         self.objects.len() - 1
     }
 
@@ -127,8 +138,9 @@ impl Model {
                 let id = self.new_object(tag, slots, bytes);
                 self.roots.push(Some(id));
             }
-            Step::AllocFromRoots { tag, slots, bytes, take } => {
+            Step::AllocFromRoots { tag, slots, bytes, take } | Step::AllocImmutable { tag, slots, bytes, take } => {
                 let id = self.new_object(tag, slots, bytes);
+                self.objects[id].immutable = matches!(step, Step::AllocImmutable { .. });
                 let base = self.roots.len() - take;
                 for (i, value) in self.roots.drain(base..).enumerate() {
                     self.objects[id].slots[i] = value;

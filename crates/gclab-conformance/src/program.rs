@@ -48,6 +48,18 @@ pub enum Op {
         /// Root-stack entries moved into the slots.
         take: usize,
     },
+    /// As [`Op::AllocFromRoots`], and the object's slots are immutable from then on
+    /// ([`gclab_core::Heap::allocate_immutable`]): no later store targets it.
+    AllocImmutable {
+        /// The tag.
+        tag: u16,
+        /// Reference slots.
+        slots: usize,
+        /// Data bytes.
+        bytes: usize,
+        /// Root-stack entries moved into the slots.
+        take: usize,
+    },
     /// Allocates an object and stores it in slot `slot` of the object at root `root`
     /// (which must survive the allocation: it is on the root stack).
     AllocInto {
@@ -185,6 +197,18 @@ pub enum Step {
         /// Root-stack entries moved (at most `slots` and the depth).
         take: usize,
     },
+    /// Allocate, moving the top `take` root-stack entries into the first slots, make the
+    /// slots immutable, and push.
+    AllocImmutable {
+        /// The tag.
+        tag: u16,
+        /// Reference slots.
+        slots: usize,
+        /// Data bytes.
+        bytes: usize,
+        /// Root-stack entries moved (at most `slots` and the depth).
+        take: usize,
+    },
     /// Allocate and store into `slot` of the object at root `root`.
     AllocInto {
         /// Root-stack entry holding the object written.
@@ -310,10 +334,13 @@ pub fn op() -> impl Strategy<Value = Op> {
         .prop_map(|(root, slot, tag, (slots, bytes))| Op::AllocInto { root, slot, tag, slots, bytes });
     let alloc_from_roots = (0u16..1_000, shape(), 0usize..4)
         .prop_map(|(tag, (slots, bytes), take)| Op::AllocFromRoots { tag, slots, bytes, take });
+    let alloc_immutable = (0u16..1_000, shape(), 0usize..4)
+        .prop_map(|(tag, (slots, bytes), take)| Op::AllocImmutable { tag, slots, bytes, take });
     prop_oneof![
         20 => alloc,
         6 => alloc_into,
         4 => alloc_from_roots,
+        4 => alloc_immutable,
         2 => (garbage(), index())
             .prop_map(|((count, slots, bytes), link)| Op::AllocGarbage { count, slots, bytes, link }),
         12 => (index(), index(), index())

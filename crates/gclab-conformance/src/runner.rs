@@ -99,6 +99,10 @@ pub fn check_isomorphic<H: Heap>(heap: &H, handles: &[Root], model: &Model) -> R
         if slots != object.slots.len() {
             return Err(format!("model object #{m} ({h:?}): {slots} slots, expected {}", object.slots.len()));
         }
+        let immutable = heap.memory().resolve(h).map_err(bad)?.is_immutable();
+        if immutable != object.immutable {
+            return Err(format!("model object #{m} ({h:?}): immutable {immutable}, expected {}", object.immutable));
+        }
         let data = heap.try_data(h).map_err(bad)?;
         if data != object.data.as_slice() {
             let first = data.iter().zip(&object.data).position(|(a, b)| a != b);
@@ -142,6 +146,12 @@ fn apply<H: Heap>(heap: &mut H, handles: &mut Vec<Root>, step: &Step) -> Result<
             let obj = heap
                 .allocate_from_roots(Tag(tag), slots, bytes, take)
                 .map_err(|e| format!("allocate_from_roots({slots} slots, {bytes} bytes, {take} from roots): {e}"))?;
+            heap.try_push_root(Some(obj)).map_err(|e| e.to_string())?;
+        }
+        Step::AllocImmutable { tag, slots, bytes, take } => {
+            let obj = heap
+                .allocate_immutable(Tag(tag), slots, bytes, take)
+                .map_err(|e| format!("allocate_immutable({slots} slots, {bytes} bytes, {take} from roots): {e}"))?;
             heap.try_push_root(Some(obj)).map_err(|e| e.to_string())?;
         }
         Step::AllocInto { root, slot, tag, slots, bytes } => {

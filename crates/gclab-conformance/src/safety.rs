@@ -161,6 +161,30 @@ pub fn slot_out_of_bounds<H: Heap>() {
     heap.verify().expect("the heap stays consistent after mistakes");
 }
 
+/// A store into an object made by `allocate_immutable` is reported as "store into an
+/// immutable object" (and `try_store` returns `RefError::Immutable`), whatever the value;
+/// loads and data writes still work, and nothing changes.
+pub fn store_into_immutable<H: Heap>() {
+    let mut heap: H = make();
+    let leaf = heap.allocate(Tag(1), 0, 8).expect("allocate");
+    heap.push_root(Some(leaf));
+    heap.push_root(Some(leaf));
+    let pair = heap.allocate_immutable(Tag(2), 2, 4, 1).expect("allocate_immutable");
+    heap.push_root(Some(pair));
+    let leaf = heap.root_at(0).expect("rooted");
+    assert_eq!(heap.try_store(pair, 1, Some(leaf)), Err(RefError::Immutable { obj: pair, index: 1 }));
+    expect_panic("store into an immutable object", || heap.store(pair, 0, None));
+    expect_panic("store into an immutable object", || heap.store(pair, 1, Some(pair)));
+    assert_eq!(heap.load(pair, 0), Some(leaf), "the moved reference is in place");
+    assert_eq!(heap.load(pair, 1), None);
+    heap.data_mut(pair).copy_from_slice(b"data");
+    assert_eq!(heap.data(pair), b"data", "data bytes stay writable");
+    heap.verify().expect("the heap stays consistent after mistakes");
+    heap.truncate_roots(0);
+    heap.collect(CollectionKind::Full);
+    assert_eq!(heap.live_objects(), 0, "immutable objects are freed like any other");
+}
+
 /// A root-stack index past the depth is reported as "root index out of bounds", by
 /// `root_at` and `set_root`, and as `RefError::RootOutOfBounds` by the `try_` forms.
 pub fn root_out_of_bounds<H: Heap>() {

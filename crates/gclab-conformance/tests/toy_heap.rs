@@ -94,8 +94,8 @@ impl Heap for ToyHeap {
 
     fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
         self.memory.check_value(value)?;
-        let slot = self.memory.slot(obj, index)?;
-        // SAFETY: `value` was validated; this backend has no barrier.
+        let (_, slot) = self.memory.writable_slot(obj, index)?;
+        // SAFETY: `value` was validated, the object is not immutable; this backend has no barrier.
         unsafe { slot.set(value) };
         Ok(())
     }

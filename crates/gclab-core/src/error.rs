@@ -107,6 +107,13 @@ pub enum RefError {
         /// The object's data length.
         len: usize,
     },
+    /// A store into an object made immutable (by [`crate::Heap::allocate_immutable`]).
+    Immutable {
+        /// The object.
+        obj: ObjRef,
+        /// The slot the store named.
+        index: usize,
+    },
     /// A root-stack index past the stack's depth.
     RootOutOfBounds {
         /// The index used.
@@ -141,6 +148,11 @@ impl fmt::Display for RefError {
                 f,
                 "data index out of bounds: byte range ending at {end} of {obj:?}, which has \
                  {len} data bytes"
+            ),
+            RefError::Immutable { obj, index } => write!(
+                f,
+                "store into an immutable object: slot {index} of {obj:?}, whose slots were fixed \
+                 when it was allocated (allocate_immutable)"
             ),
             RefError::RootOutOfBounds { index, len } => {
                 write!(f, "root index out of bounds: root {index} of a root stack of depth {len}")

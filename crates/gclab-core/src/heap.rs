@@ -83,6 +83,36 @@ pub trait Heap: Sized {
         Ok(obj)
     }
 
+    /// [`Heap::allocate_from_roots`], then makes the object's slots immutable: every later
+    /// store into it is refused ([`RefError::Immutable`](crate::RefError::Immutable), or a
+    /// panic naming the mistake). Data bytes stay writable. This is a runtime's tuple: an
+    /// object whose references are fixed at creation. A counting backend uses it as CPython
+    /// untracks tuples: an immutable object that refers only to objects without slots or to
+    /// other such objects can never be part of a cycle, so the cycle detector never scans it.
+    ///
+    /// ```
+    /// use gclab_core::{Heap, Tag};
+    /// fn pair<H: Heap>(heap: &mut H, a: gclab_core::ObjRef, b: gclab_core::ObjRef) -> gclab_core::ObjRef {
+    ///     heap.push_root(Some(a));
+    ///     heap.push_root(Some(b));
+    ///     let pair = heap.allocate_immutable(Tag(1), 2, 0, 2).unwrap();
+    ///     assert!(heap.try_store(pair, 0, None).is_err()); // its slots are fixed
+    ///     pair
+    /// }
+    /// ```
+    #[track_caller]
+    fn allocate_immutable(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        from_roots: usize,
+    ) -> Result<ObjRef, AllocError> {
+        let obj = self.allocate_from_roots(tag, slots, bytes, from_roots)?;
+        self.memory().resolve(obj).expect("a newly allocated object is live").make_immutable();
+        Ok(obj)
+    }
+
     /// The heap's memory: objects, validated access, the valid-object bitmap.
     fn memory(&self) -> &ObjectMemory;
 

@@ -29,7 +29,7 @@ pub use config::{HeapConfig, Trigger, MAX_HEAP_LIMIT, MIN_HEAP_LIMIT};
 pub use error::{AllocError, ConfigError, RefError, VerifyError};
 pub use heap::{check_from_roots, Heap};
 pub use memory::{ObjectMemory, CARVE_ALIGN, MAX_RESERVE};
-pub use object::{object_size, Object, Slot, GRANULE, HEADER_BYTES};
+pub use object::{object_size, Object, Slot, GRANULE, HEADER_BYTES, MAX_SLOTS};
 pub use objref::{ObjRef, Tag};
 pub use region::{VirtualRegion, PAGE_SIZE};
 pub use roots::{Root, RootStack, RootTable, Roots};

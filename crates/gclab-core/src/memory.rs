@@ -184,10 +184,22 @@ impl ObjectMemory {
         value: Option<ObjRef>,
     ) -> Result<(), RefError> {
         self.check_value(value)?;
-        let slot = self.slot(obj, index)?;
+        let (_, slot) = self.writable_slot(obj, index)?;
         // SAFETY: `value` was validated; the caller needs no barrier.
         unsafe { slot.set(value) };
         Ok(())
+    }
+
+    /// Validates `obj` and `index` for a store: the object must be live, the slot in
+    /// bounds, and the object not immutable. Returns the object and the slot.
+    #[inline]
+    pub fn writable_slot(&self, obj: ObjRef, index: usize) -> Result<(Object<'_>, Slot<'_>), RefError> {
+        let object = self.resolve(obj)?;
+        let slot = object.slot(index).ok_or(RefError::SlotOutOfBounds { obj, index, slots: object.slot_count() })?;
+        if object.is_immutable() {
+            return Err(RefError::Immutable { obj, index });
+        }
+        Ok((object, slot))
     }
 
     /// Moves the top `n` entries of `stack` into slots `0..n` of the object at `granule`,

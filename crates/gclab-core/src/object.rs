@@ -10,7 +10,9 @@
 //!
 //! Objects start on a 16-byte granule. `meta` belongs to the backend (a reference count, an
 //! age, a forwarding flag). Slots are atomic words so that a concurrent marker may read them
-//! while the mutator writes; every other header field is written once, at allocation.
+//! while the mutator writes; every other header field is written once, at allocation, except
+//! the top bit of the slot count, which marks the object immutable (its slots can no longer be
+//! stored into) and is set once, right after allocation, by `allocate_immutable`.
 
 use std::marker::PhantomData;
 use std::ptr::NonNull;
@@ -24,11 +26,18 @@ pub const GRANULE: usize = 16;
 /// Bytes of header before the slots.
 pub const HEADER_BYTES: usize = 16;
 
+/// The most slots an object can have (the slot-count field's top bit is the immutable flag).
+pub const MAX_SLOTS: usize = (1 << 31) - 1;
+
+/// The immutable flag in header word 0 (the top bit of the slot count).
+const IMMUTABLE: u64 = 1 << 63;
+
 /// The bytes an object of `slots` slots and `bytes` data bytes occupies, a multiple of
-/// [`GRANULE`]; `None` when it cannot be represented (more than `u32::MAX` slots or bytes).
+/// [`GRANULE`]; `None` when it cannot be represented (more than [`MAX_SLOTS`] slots or
+/// `u32::MAX` bytes).
 #[inline]
 pub fn object_size(slots: usize, bytes: usize) -> Option<usize> {
-    if slots > u32::MAX as usize || bytes > u32::MAX as usize {
+    if slots > MAX_SLOTS || bytes > u32::MAX as usize {
         return None;
     }
     let raw = HEADER_BYTES + slots * 8 + bytes;
@@ -105,7 +114,23 @@ impl<'a> Object<'a> {
     /// The number of reference slots.
     #[inline]
     pub fn slot_count(self) -> usize {
-        (self.word0() >> 32) as usize
+        ((self.word0() & !IMMUTABLE) >> 32) as usize
+    }
+
+    /// Whether the object's slots are immutable (see [`Object::make_immutable`]).
+    #[inline]
+    pub fn is_immutable(self) -> bool {
+        self.word0() & IMMUTABLE != 0
+    }
+
+    /// Makes the object's slots immutable: every later store into it is refused with
+    /// `RefError::Immutable`. Data bytes stay writable. Only the mutator writes headers, and
+    /// a concurrent reader sees the same slot count either way.
+    #[inline]
+    pub fn make_immutable(self) {
+        // SAFETY: an object's first 8 bytes are its header word, accessed atomically only.
+        let word0 = unsafe { &*self.addr.as_ptr().cast::<AtomicU64>() };
+        word0.store(word0.load(Relaxed) | IMMUTABLE, Relaxed);
     }
 
     /// The number of data bytes.
@@ -197,7 +222,9 @@ impl Slot<'_> {
     ///
     /// # Safety
     /// `value` must be null or a live object of the same heap, and the caller must do
-    /// whatever the backend's barrier would (or be the collector itself).
+    /// whatever the backend's barrier would (or be the collector itself). A mutator store
+    /// must not target an immutable object (`ObjectMemory::writable_slot` checks all of this
+    /// but the barrier).
     #[inline]
     pub unsafe fn set(self, value: Option<ObjRef>) {
         self.0.store(value.map_or(0, ObjRef::bits), Relaxed);

@@ -260,6 +260,17 @@ impl RefcountHeap {
         table.drain_released(|r| self.dec(r.granule() as usize));
     }
 
+    /// Whether the object at `granule` is, or may some day be, tracked: a container that is
+    /// mutable (a store may give it a reference at any time) or tracked already. Objects
+    /// without slots and untracked immutable ones are out of every cycle for good (CPython's
+    /// `_PyObject_GC_MAY_BE_TRACKED`, with our immutable objects as its tuples).
+    #[inline]
+    fn may_be_tracked(&self, granule: usize) -> bool {
+        // SAFETY: callers pass granules of live objects (referents of a live object).
+        let object = unsafe { self.memory.object(granule) };
+        object.slot_count() != 0 && (!object.is_immutable() || object.meta().load(Relaxed) & TRACKED != 0)
+    }
+
     /// Starts tracking a container that just received its first reference.
     #[cold]
     fn track(&mut self, granule: usize) {
@@ -413,6 +424,34 @@ impl Heap for RefcountHeap {
         Ok(obj)
     }
 
+    #[track_caller]
+    #[inline]
+    fn allocate_immutable(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        from_roots: usize,
+    ) -> Result<ObjRef, AllocError> {
+        gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
+        let obj = self.allocate(tag, slots, bytes)?;
+        let granule = obj.granule() as usize;
+        // SAFETY: as in `allocate_from_roots`.
+        unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) };
+        // SAFETY: `obj` was just allocated.
+        let object = unsafe { self.memory.object(granule) };
+        object.make_immutable();
+        // CPython's tuple untracking, decided once since the slots never change: only a
+        // referent that may be tracked (a mutable container, or a tracked immutable one) can
+        // lead back here.
+        let mut may_be_in_cycle = false;
+        object.for_each_ref(|r| may_be_in_cycle |= self.may_be_tracked(r.granule() as usize));
+        if may_be_in_cycle {
+            self.track(granule);
+        }
+        Ok(obj)
+    }
+
     #[inline]
     fn memory(&self) -> &ObjectMemory {
         &self.memory
@@ -421,8 +460,7 @@ impl Heap for RefcountHeap {
     #[inline]
     fn try_store(&mut self, obj: ObjRef, index: usize, value: Option<ObjRef>) -> Result<(), RefError> {
         self.memory.check_value(value)?;
-        let object = self.memory.resolve(obj)?;
-        let slot = object.slot(index).ok_or(RefError::SlotOutOfBounds { obj, index, slots: object.slot_count() })?;
+        let (object, slot) = self.memory.writable_slot(obj, index)?;
         let old = slot.get();
         let untracked = object.meta().load(Relaxed) & TRACKED == 0;
         // The new referent is counted before the old one is released, so storing a slot's

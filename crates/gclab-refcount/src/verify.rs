@@ -54,9 +54,17 @@ pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
         let entry = heap.gens.entry(g);
         if word & TRACKED == 0 {
             ensure!(entry.is_none(), "object at granule {g:#x} is on a generation list without its tracked bit");
-            let mut holds = false;
-            object.for_each_ref(|_| holds = true);
-            ensure!(!holds, "container at granule {g:#x} holds references but is not tracked");
+            // Untracked with references: only an immutable object whose referents are all
+            // slotless or untracked immutable ones (it can never be in a cycle).
+            let mut cyclable = false;
+            object.for_each_ref(|r| {
+                // SAFETY: references in slots were validated above.
+                let referent = unsafe { heap.memory.object(r.granule() as usize) };
+                cyclable |= !object.is_immutable()
+                    || (referent.slot_count() != 0
+                        && (!referent.is_immutable() || referent.meta().load(Relaxed) & TRACKED != 0));
+            });
+            ensure!(!cyclable, "container at granule {g:#x} holds references that may form a cycle but is not tracked");
             continue;
         }
         ensure!(entry.is_some(), "container at granule {g:#x} has its tracked bit but no list");

@@ -352,3 +352,52 @@ fn one_survivor_in_a_thousand_does_not_pin_the_heap() {
     assert!(after <= 400 * (16 << 10) + (1 << 20), "free pools returned: {after} B kept");
     heap.verify().unwrap();
 }
+
+#[test]
+fn immutable_objects_of_untracked_referents_are_never_tracked() {
+    // CPython's tuple untracking, decided at creation: a tuple of atoms, or of such tuples,
+    // cannot be in a cycle; one holding a mutable container (even an empty one) can.
+    let mut heap = heap_with([0, 0, 0]);
+    let atom = heap.allocate(Tag(1), 0, 8).unwrap();
+    heap.push_root(Some(atom));
+    heap.push_root(None);
+    let pair = heap.allocate_immutable(Tag(2), 2, 0, 2).unwrap(); // (atom, None)
+    assert!(!heap.is_tracked(pair));
+    heap.push_root(Some(pair));
+    heap.push_root(Some(pair));
+    let nested = heap.allocate_immutable(Tag(2), 2, 0, 2).unwrap(); // (pair, pair)
+    assert!(!heap.is_tracked(nested));
+    assert_eq!(heap.count()[0], 0, "untracked tuples do not count towards a collection");
+    heap.push_root(Some(nested));
+    let list = heap.allocate(Tag(3), 1, 0).unwrap(); // mutable, empty: untracked for now
+    assert!(!heap.is_tracked(list));
+    heap.push_root(Some(list));
+    let holder = heap.allocate_immutable(Tag(2), 1, 0, 1).unwrap(); // (list,)
+    assert!(heap.is_tracked(holder), "a mutable referent may come to refer back");
+    heap.push_root(Some(holder));
+    let outer = heap.allocate_immutable(Tag(2), 1, 0, 1).unwrap(); // ((list,),)
+    assert!(heap.is_tracked(outer), "a tracked tuple keeps its holders tracked");
+    heap.push_root(Some(outer));
+    heap.verify().unwrap();
+    assert_eq!(heap.live_objects(), 6);
+    heap.truncate_roots(0);
+    assert_eq!(heap.live_objects(), 0, "all freed by count");
+    heap.verify().unwrap();
+}
+
+#[test]
+fn a_cycle_through_an_immutable_object_is_collected() {
+    let mut heap = heap_with([0, 0, 0]);
+    let list = heap.allocate(Tag(3), 1, 0).unwrap();
+    heap.push_root(Some(list));
+    heap.push_root(Some(list));
+    let tuple = heap.allocate_immutable(Tag(2), 1, 0, 1).unwrap(); // (list,)
+    let list = heap.root_at(0).unwrap();
+    heap.store(list, 0, Some(tuple)); // list -> tuple -> list
+    assert!(heap.is_tracked(tuple) && heap.is_tracked(list));
+    heap.truncate_roots(0);
+    assert_eq!(heap.live_objects(), 2, "a cycle keeps its counts");
+    assert_eq!(heap.collect_generation(0), 2);
+    assert_eq!(heap.live_objects(), 0);
+    heap.verify().unwrap();
+}
