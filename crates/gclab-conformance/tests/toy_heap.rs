@@ -80,7 +80,7 @@ impl Heap for ToyHeap {
         }
         let granule = self.place(size).ok_or_else(|| exhausted(self))?;
         // SAFETY: `place` hands out granules in the carved range that hold no object.
-        let obj = unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, false) };
+        let obj = unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, false, false) };
         self.objects.push(granule);
         self.used += size;
         self.trigger.note_allocated(size);

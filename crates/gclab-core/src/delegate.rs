@@ -1,9 +1,10 @@
 //! The `Heap` methods that most backends implement the same way.
 
 /// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut`,
-/// `allocate_from_roots` and root-stack and handle methods for a heap whose fields
+/// `allocate_from_roots`, `allocate_immutable` and root-stack and handle methods for a heap whose fields
 /// `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
-/// change (tracing collectors find roots when they collect) and no write barrier. A backend
+/// change (tracing collectors find roots when they collect) and no write barrier, and which has
+/// an inherent `allocate_object(tag, slots, bytes, immutable)` (its `allocate`). A backend
 /// that must see root changes or reference writes (reference counting, generations) writes
 /// these methods itself.
 ///
@@ -36,9 +37,25 @@ macro_rules! plain_roots_and_memory {
         ) -> Result<$crate::ObjRef, $crate::AllocError> {
             $crate::check_from_roots(slots, from_roots, self.roots.stack.len());
             // The operands stay rooted through the allocation.
-            let obj = self.allocate(tag, slots, bytes)?;
+            let obj = self.allocate_object(tag, slots, bytes, false)?;
             // SAFETY: `obj` was just allocated with at least `from_roots` slots, and the
             // stack holds at least `from_roots` entries (checked); this heap needs no barrier.
+            unsafe { self.memory.move_roots_into(&mut self.roots.stack, obj.granule() as usize, from_roots) };
+            Ok(obj)
+        }
+
+        #[track_caller]
+        #[inline]
+        fn allocate_immutable(
+            &mut self,
+            tag: $crate::Tag,
+            slots: usize,
+            bytes: usize,
+            from_roots: usize,
+        ) -> Result<$crate::ObjRef, $crate::AllocError> {
+            $crate::check_from_roots(slots, from_roots, self.roots.stack.len());
+            let obj = self.allocate_object(tag, slots, bytes, true)?;
+            // SAFETY: as in `allocate_from_roots`; the object is immutable to the mutator only.
             unsafe { self.memory.move_roots_into(&mut self.roots.stack, obj.granule() as usize, from_roots) };
             Ok(obj)
         }

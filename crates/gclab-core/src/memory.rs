@@ -242,18 +242,27 @@ impl ObjectMemory {
         Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
     }
 
-    /// Makes an object at `granule`: writes its header, zeroes its body unless `fresh` says the
+    /// Makes an object at `granule`: writes its header (with the immutable flag if
+    /// `immutable`: see [`Object::make_immutable`]), zeroes its body unless `fresh` says the
     /// memory is already zero, sets its valid bit, and returns its reference.
     ///
     /// # Safety
     /// The object's bytes (`object_size(slots, bytes)` from `granule`) must lie in the region,
     /// belong to the calling space, and hold no live object.
     #[inline]
-    pub unsafe fn init_object(&mut self, granule: usize, tag: Tag, slots: u32, bytes: u32, fresh: bool) -> ObjRef {
+    pub unsafe fn init_object(
+        &mut self,
+        granule: usize,
+        tag: Tag,
+        slots: u32,
+        bytes: u32,
+        fresh: bool,
+        immutable: bool,
+    ) -> ObjRef {
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
         // SAFETY: forwarded to the caller; granules are 16-aligned from a page-aligned base.
-        unsafe { Object::init(self.addr_of(granule), tag, seq, slots, bytes, !fresh) };
+        unsafe { Object::init(self.addr_of(granule), tag, seq, slots, bytes, !fresh, immutable) };
         self.valid.set(granule);
         ObjRef::new(self.heap_id, seq, granule as u32)
     }
@@ -289,7 +298,7 @@ mod tests {
     fn resolve_accepts_live_rejects_others() {
         let mut m = memory();
         // SAFETY: granule 4 is inside the carved space and unused.
-        let a = unsafe { m.init_object(4, Tag(1), 2, 3, true) };
+        let a = unsafe { m.init_object(4, Tag(1), 2, 3, true, false) };
         assert_eq!(m.resolve(a).unwrap().slot_count(), 2);
         assert_eq!(m.load(a, 1), Ok(None));
         assert!(matches!(m.load(a, 2), Err(RefError::SlotOutOfBounds { index: 2, slots: 2, .. })));
@@ -313,11 +322,11 @@ mod tests {
     fn reuse_is_caught_by_sequence_numbers() {
         let mut m = memory();
         // SAFETY: granule 4 is inside the carved space; freed before reuse.
-        let a = unsafe { m.init_object(4, Tag(1), 0, 0, true) };
+        let a = unsafe { m.init_object(4, Tag(1), 0, 0, true, false) };
         // SAFETY: as above.
         unsafe { m.free_object(4) };
         // SAFETY: as above.
-        let b = unsafe { m.init_object(4, Tag(1), 0, 0, true) };
+        let b = unsafe { m.init_object(4, Tag(1), 0, 0, true, false) };
         assert!(m.resolve(b).is_ok());
         assert!(matches!(m.resolve(a), Err(RefError::Reused { .. })));
     }

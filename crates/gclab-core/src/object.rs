@@ -66,14 +66,16 @@ impl<'a> Object<'a> {
         Object { addr: unsafe { NonNull::new_unchecked(addr) }, _memory: PhantomData }
     }
 
-    /// Writes the header of a new object at `addr` and, when `zero`, clears its slots and data.
+    /// Writes the header of a new object at `addr`, immutable if `immutable`, and, when `zero`,
+    /// clears its slots and data.
     ///
     /// # Safety
     /// `addr` must be 16-aligned, with `object_size(slots, bytes)` writable bytes that no live
     /// object or reference uses.
     #[inline]
-    pub unsafe fn init(addr: *mut u8, tag: Tag, seq: u16, slots: u32, bytes: u32, zero: bool) -> Self {
-        let word0 = tag.0 as u64 | (seq as u64) << 16 | (slots as u64) << 32;
+    pub unsafe fn init(addr: *mut u8, tag: Tag, seq: u16, slots: u32, bytes: u32, zero: bool, immutable: bool) -> Self {
+        debug_assert!(slots as usize <= MAX_SLOTS);
+        let word0 = tag.0 as u64 | (seq as u64) << 16 | (slots as u64) << 32 | if immutable { IMMUTABLE } else { 0 };
         // SAFETY: the caller hands us exclusive, aligned, large-enough memory.
         unsafe {
             (*addr.cast::<AtomicU64>()).store(word0, Relaxed);
@@ -242,16 +244,25 @@ mod tests {
         assert_eq!(object_size(1, 1), Some(32));
         assert_eq!(object_size(0, 17), Some(48));
         assert_eq!(object_size(u32::MAX as usize + 1, 0), None);
+        assert_eq!(object_size(MAX_SLOTS + 1, 0), None, "the slot count's top bit is the immutable flag");
     }
 
     #[test]
     fn header_round_trips() {
         let mut buf = vec![0xffu128; 8];
         // SAFETY: the buffer is 16-aligned, 128 bytes, owned here; object_size(3, 20) = 64.
-        let o = unsafe { Object::init(buf.as_mut_ptr().cast(), Tag(9), 77, 3, 20, true) };
+        let o = unsafe { Object::init(buf.as_mut_ptr().cast(), Tag(9), 77, 3, 20, true, false) };
         assert_eq!((o.tag(), o.seq(), o.slot_count(), o.data_len(), o.size()), (Tag(9), 77, 3, 20, 64));
         assert!(o.data().iter().all(|&b| b == 0));
         assert!(o.slot(2).unwrap().get().is_none());
         assert!(o.slot(3).is_none());
+        assert!(!o.is_immutable());
+        o.make_immutable();
+        assert!(o.is_immutable());
+        assert_eq!((o.tag(), o.seq(), o.slot_count(), o.size()), (Tag(9), 77, 3, 64), "the flag hides in the header");
+        // SAFETY: as above.
+        let o = unsafe { Object::init(buf.as_mut_ptr().cast(), Tag(9), 78, 3, 20, true, true) };
+        assert!(o.is_immutable());
+        assert_eq!(o.slot_count(), 3);
     }
 }

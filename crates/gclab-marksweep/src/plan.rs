@@ -40,6 +40,36 @@ impl std::fmt::Debug for MarkSweepHeap {
 }
 
 impl MarkSweepHeap {
+    /// Allocates an object, immutable if `immutable` (the body of `allocate`,
+    /// `allocate_from_roots` and `allocate_immutable`).
+    #[inline]
+    pub(crate) fn allocate_object(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        immutable: bool,
+    ) -> Result<ObjRef, AllocError> {
+        let Some(size) = object_size(slots, bytes) else {
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+        };
+        let (granule, fresh) = match self.pools.classes().class_of(size) {
+            Some(class) => {
+                let granule = match self.pools.alloc(&self.memory, class) {
+                    Some(granule) => granule,
+                    None => self.alloc_small_slow(class)?,
+                };
+                self.trigger.note_allocated(self.pools.classes().size(class));
+                (granule, false)
+            }
+            None => (self.alloc_large(slots, bytes, size)?, true),
+        };
+        self.stats.note_allocation(size);
+        // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
+        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
+        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh, immutable) })
+    }
+
     /// Makes a heap with backend-specific settings.
     pub fn with_backend_config(config: MarkSweepConfig) -> Result<Self, ConfigError> {
         config.heap.validate()?;
@@ -191,24 +221,7 @@ impl Heap for MarkSweepHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
-        };
-        let (granule, fresh) = match self.pools.classes().class_of(size) {
-            Some(class) => {
-                let granule = match self.pools.alloc(&self.memory, class) {
-                    Some(granule) => granule,
-                    None => self.alloc_small_slow(class)?,
-                };
-                self.trigger.note_allocated(self.pools.classes().size(class));
-                (granule, false)
-            }
-            None => (self.alloc_large(slots, bytes, size)?, true),
-        };
-        self.stats.note_allocation(size);
-        // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
-        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
-        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh) })
+        self.allocate_object(tag, slots, bytes, false)
     }
 
     #[inline]

@@ -26,6 +26,32 @@ impl std::fmt::Debug for NoGcHeap {
 }
 
 impl NoGcHeap {
+    /// Allocates an object, immutable if `immutable` (the body of `allocate`,
+    /// `allocate_from_roots` and `allocate_immutable`).
+    #[inline]
+    pub(crate) fn allocate_object(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        immutable: bool,
+    ) -> Result<ObjRef, AllocError> {
+        let Some(size) = object_size(slots, bytes) else {
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+        };
+        let Some(granule) = self.space.alloc(size) else {
+            return Err(self.out_of_room(slots, bytes, size));
+        };
+        self.stats.note_allocation(size);
+        let committed = self.space.committed_bytes();
+        if committed != self.stats.heap_bytes {
+            self.stats.set_heap_bytes(committed);
+        }
+        // SAFETY: the space just handed out `size` bytes at `granule`, never used before:
+        // fresh pages of the reserved region, which read as zero.
+        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, true, immutable) })
+    }
+
     /// Bytes held from the system: the pages the cursor has reached.
     pub fn heap_bytes(&self) -> usize {
         self.space.committed_bytes()
@@ -55,20 +81,7 @@ impl Heap for NoGcHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
-        };
-        let Some(granule) = self.space.alloc(size) else {
-            return Err(self.out_of_room(slots, bytes, size));
-        };
-        self.stats.note_allocation(size);
-        let committed = self.space.committed_bytes();
-        if committed != self.stats.heap_bytes {
-            self.stats.set_heap_bytes(committed);
-        }
-        // SAFETY: the space just handed out `size` bytes at `granule`, never used before:
-        // fresh pages of the reserved region, which read as zero.
-        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, true) })
+        self.allocate_object(tag, slots, bytes, false)
     }
 
     #[inline]

@@ -54,6 +54,41 @@ impl std::fmt::Debug for RefcountHeap {
 }
 
 impl RefcountHeap {
+    /// Allocates an object, immutable if `immutable` (the body of `allocate`,
+    /// `allocate_from_roots` and `allocate_immutable`).
+    #[inline]
+    pub(crate) fn allocate_object(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        immutable: bool,
+    ) -> Result<ObjRef, AllocError> {
+        self.safepoint();
+        if self.gc.due() {
+            self.collect_generations();
+        }
+        let Some(size) = object_size(slots, bytes) else {
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+        };
+        let (granule, fresh) = match self.pools.classes().class_of(size) {
+            Some(class) => match self.pools.alloc_from_cache(&self.memory, class) {
+                Some(granule) => (granule, false),
+                None => match self.pools.alloc(&self.memory, class) {
+                    Some(granule) => (granule, false),
+                    None => (self.alloc_small_slow(class)?, false),
+                },
+            },
+            None => (self.alloc_large(slots, bytes, size)?, true),
+        };
+        self.stats.note_allocation(size);
+        // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
+        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
+        let obj = unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh, immutable) };
+        self.newest = Some(obj);
+        Ok(obj)
+    }
+
     /// Makes a heap with backend-specific settings.
     pub fn with_backend_config(config: RefcountConfig) -> Result<Self, ConfigError> {
         config.validate()?;
@@ -378,29 +413,7 @@ impl Heap for RefcountHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        self.safepoint();
-        if self.gc.due() {
-            self.collect_generations();
-        }
-        let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
-        };
-        let (granule, fresh) = match self.pools.classes().class_of(size) {
-            Some(class) => match self.pools.alloc_from_cache(&self.memory, class) {
-                Some(granule) => (granule, false),
-                None => match self.pools.alloc(&self.memory, class) {
-                    Some(granule) => (granule, false),
-                    None => (self.alloc_small_slow(class)?, false),
-                },
-            },
-            None => (self.alloc_large(slots, bytes, size)?, true),
-        };
-        self.stats.note_allocation(size);
-        // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
-        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
-        let obj = unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh) };
-        self.newest = Some(obj);
-        Ok(obj)
+        self.allocate_object(tag, slots, bytes, false)
     }
 
     #[track_caller]
@@ -434,13 +447,12 @@ impl Heap for RefcountHeap {
         from_roots: usize,
     ) -> Result<ObjRef, AllocError> {
         gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
-        let obj = self.allocate(tag, slots, bytes)?;
+        let obj = self.allocate_object(tag, slots, bytes, true)?;
         let granule = obj.granule() as usize;
-        // SAFETY: as in `allocate_from_roots`.
+        // SAFETY: as in `allocate_from_roots` (the immutable flag binds the mutator only).
         unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) };
         // SAFETY: `obj` was just allocated.
         let object = unsafe { self.memory.object(granule) };
-        object.make_immutable();
         // CPython's tuple untracking, decided once since the slots never change: only a
         // referent that may be tracked (a mutable container, or a tracked immutable one) can
         // lead back here.

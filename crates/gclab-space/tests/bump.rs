@@ -13,7 +13,7 @@ fn alloc(memory: &mut ObjectMemory, space: &mut BumpSpace, slots: usize, bytes: 
     let size = object_size(slots, bytes).unwrap();
     let granule = space.alloc(size)?;
     // SAFETY: the space just handed out `size` fresh bytes at `granule`.
-    unsafe { memory.init_object(granule, Tag(3), slots as u32, bytes as u32, true) };
+    unsafe { memory.init_object(granule, Tag(3), slots as u32, bytes as u32, true, false) };
     Some(granule)
 }
 

@@ -23,7 +23,7 @@ fn alloc(memory: &mut ObjectMemory, space: &mut PoolSpace, bytes: usize) -> Opti
         }
     };
     // SAFETY: the space handed out this cell for `bytes`.
-    unsafe { memory.init_object(granule, Tag(0), 0, (bytes - 16) as u32, false) };
+    unsafe { memory.init_object(granule, Tag(0), 0, (bytes - 16) as u32, false, false) };
     Some(granule)
 }
 
@@ -129,7 +129,7 @@ fn large_space_reuses_and_coalesces_runs() {
     for i in 1..=8 {
         let g = large.alloc(i * 10_000).unwrap();
         // SAFETY: fresh pages handed out for this size.
-        unsafe { memory.init_object(g, Tag(0), 0, (i * 10_000 - 16) as u32, true) };
+        unsafe { memory.init_object(g, Tag(0), 0, (i * 10_000 - 16) as u32, true, false) };
         objects.push(g);
     }
     large.verify(&memory).unwrap();
@@ -143,7 +143,7 @@ fn large_space_reuses_and_coalesces_runs() {
     assert_eq!(g, objects[2]);
     large.verify(&memory).unwrap_err(); // its valid bit is not set yet
                                         // SAFETY: fresh pages for this size.
-    unsafe { memory.init_object(g, Tag(0), 0, 100_000 - 16, true) };
+    unsafe { memory.init_object(g, Tag(0), 0, 100_000 - 16, true, false) };
     large.verify(&memory).unwrap();
     assert_eq!(large.live_objects(), 6);
 }
@@ -167,7 +167,7 @@ fn the_cell_cache_reuses_the_last_freed_cell_and_flushes_back_to_pools() {
     assert_eq!(space.alloc_from_cache(&memory, class64), None);
     assert_eq!(space.alloc_from_cache(&memory, class32), Some(cells[19_999]));
     // SAFETY: the cache handed out this cell for a 32-byte object.
-    unsafe { memory.init_object(cells[19_999], Tag(0), 0, 16, false) };
+    unsafe { memory.init_object(cells[19_999], Tag(0), 0, 16, false, false) };
     assert_eq!(space.cached_bytes(), 19_999 * 32);
     space.verify(&memory).unwrap();
     // Cached cells keep their pools in use; flushing returns them, and the arena's pools

@@ -96,8 +96,10 @@ pub fn expected_checksum(n: u32) -> u64 {
 
 /// Builds a full tree of `depth` bottom up, one allocation of 2 slots per node, and returns its
 /// root, unrooted. While a parent is allocated its two children are on the root stack, which
-/// they leave for its slots ([`Heap::allocate_from_roots`]), so the tree is correct on any
-/// collecting or moving heap. On error the root stack is restored.
+/// they leave for its slots, so the tree is correct on any collecting or moving heap. Nodes
+/// are immutable ([`Heap::allocate_immutable`]): the program never changes a node once built,
+/// and the Python version of the program builds its nodes as tuples. On error the root stack
+/// is restored.
 pub fn bottom_up_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     let base = heap.root_depth();
     let tree = build(heap, depth);
@@ -109,7 +111,7 @@ pub fn bottom_up_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, Alloc
 
 fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     if depth == 0 {
-        return heap.allocate(NODE_TAG, 2, 0);
+        return heap.allocate_immutable(NODE_TAG, 2, 0, 0);
     }
     let left = build(heap, depth - 1)?;
     heap.push_root(Some(left));
@@ -117,7 +119,7 @@ fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     heap.push_root(Some(right));
     // The children stay rooted through the allocation (which may collect, or move them),
     // then move from the root stack into the node's slots: left, then right.
-    heap.allocate_from_roots(NODE_TAG, 2, 0, 2)
+    heap.allocate_immutable(NODE_TAG, 2, 0, 2)
 }
 
 /// The check of a tree: its node count, walked with an explicit stack.
