@@ -449,15 +449,18 @@ impl Heap for RefcountHeap {
         gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
         let obj = self.allocate_object(tag, slots, bytes, true)?;
         let granule = obj.granule() as usize;
-        // SAFETY: as in `allocate_from_roots` (the immutable flag binds the mutator only).
-        unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) };
-        // SAFETY: `obj` was just allocated.
-        let object = unsafe { self.memory.object(granule) };
         // CPython's tuple untracking, decided once since the slots never change: only a
         // referent that may be tracked (a mutable container, or a tracked immutable one) can
-        // lead back here.
+        // lead back here. The slots past the moved ones are null.
+        let depth = self.roots.stack.len();
         let mut may_be_in_cycle = false;
-        object.for_each_ref(|r| may_be_in_cycle |= self.may_be_tracked(r.granule() as usize));
+        for i in depth - from_roots..depth {
+            if let Ok(Some(r)) = self.roots.stack.get(i) {
+                may_be_in_cycle |= self.may_be_tracked(r.granule() as usize);
+            }
+        }
+        // SAFETY: as in `allocate_from_roots` (the immutable flag binds the mutator only).
+        unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) };
         if may_be_in_cycle {
             self.track(granule);
         }

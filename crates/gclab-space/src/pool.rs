@@ -130,6 +130,8 @@ pub struct PoolSpace {
     empty_arenas: usize,
     /// Free pools of committed arenas whose pages were returned to the system.
     decommitted_pools: usize,
+    /// Cells handed out by pools (cached cells included: they are still in use for their
+    /// pools), and their bytes.
     live_objects: usize,
     live_bytes: usize,
     /// Per class, the head of the cell cache (see [`PoolSpace::free_to_cache`]): freed cells
@@ -203,13 +205,13 @@ impl PoolSpace {
     /// Objects allocated and not freed.
     #[inline]
     pub fn live_objects(&self) -> usize {
-        self.live_objects
+        self.live_objects - self.cached_cells
     }
 
     /// Bytes in cells of allocated objects.
     #[inline]
     pub fn live_bytes(&self) -> usize {
-        self.live_bytes
+        self.live_bytes - self.cached_bytes
     }
 
     /// Arenas wholly free but still committed.
@@ -703,8 +705,8 @@ impl PoolSpace {
                     pool.live,
                     pool.capacity
                 );
-                live_objects += pool.live as usize - in_cache.len();
-                live_bytes += ((pool.live - in_cache.len() as u32) * cell) as usize;
+                live_objects += pool.live as usize;
+                live_bytes += (pool.live * cell) as usize;
             }
         }
         let empty = self.arenas.iter().filter(|a| a.committed && a.free_pools == self.pools_per_arena).count();
@@ -721,8 +723,8 @@ impl PoolSpace {
         ensure!(empty == self.empty_arenas, "{empty} empty arenas, {} counted", self.empty_arenas);
         ensure!(committed == self.committed_arenas, "{committed} arenas committed, {} counted", self.committed_arenas);
         ensure!(cached == self.cached_cells, "{cached} cells cached, {} counted", self.cached_cells);
-        ensure!(live_objects == self.live_objects, "{live_objects} live objects, {} counted", self.live_objects);
-        ensure!(live_bytes == self.live_bytes, "{live_bytes} live bytes, {} counted", self.live_bytes);
+        ensure!(live_objects == self.live_objects, "{live_objects} cells in use, {} counted", self.live_objects);
+        ensure!(live_bytes == self.live_bytes, "{live_bytes} bytes of cells in use, {} counted", self.live_bytes);
         for (k, &head) in self.buckets.iter().enumerate().skip(1) {
             ensure!((head != NIL) == (self.bucket_mask & (1 << k) != 0), "bucket {k}: mask disagrees");
             let (mut a, mut steps) = (head, 0);

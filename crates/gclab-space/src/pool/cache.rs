@@ -35,10 +35,10 @@ impl PoolSpace {
         let (class, cell) = (pool.class as usize, pool.cell as usize);
         Self::link_word(memory, granule).store(u64::from(self.cache[class]), Relaxed);
         self.cache[class] = granule as u32;
+        // Still in use for its pool: only the cache's totals change (`live_objects()` is the
+        // pools' count less the cached cells).
         self.cached_cells += 1;
         self.cached_bytes += cell;
-        self.live_objects -= 1;
-        self.live_bytes -= cell;
         cell
     }
 
@@ -54,8 +54,6 @@ impl PoolSpace {
         let cell = self.classes.size(class);
         self.cached_cells -= 1;
         self.cached_bytes -= cell;
-        self.live_objects += 1;
-        self.live_bytes += cell;
         Some(head as usize)
     }
 
@@ -71,6 +69,8 @@ impl PoolSpace {
                 granule = next;
             }
         }
+        self.live_objects -= self.cached_cells;
+        self.live_bytes -= self.cached_bytes;
         self.cached_cells = 0;
         self.cached_bytes = 0;
         flushed
