@@ -438,7 +438,7 @@ impl Heap for RefcountHeap {
     }
 
     #[track_caller]
-    #[inline]
+    #[inline(always)]
     fn allocate_immutable(
         &mut self,
         tag: Tag,
