@@ -56,7 +56,7 @@ impl std::fmt::Debug for RefcountHeap {
 impl RefcountHeap {
     /// Allocates an object, immutable if `immutable` (the body of `allocate`,
     /// `allocate_from_roots` and `allocate_immutable`).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn allocate_object(
         &mut self,
         tag: Tag,
