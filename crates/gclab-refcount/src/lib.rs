@@ -19,7 +19,9 @@
 //! entries into a new object's slots with their counts, as CPython's `BUILD_TUPLE` steals its
 //! operands: no count changes at all.
 //!
-//! **Cycles.** Containers (objects with at least one slot) are tracked in three generations.
+//! **Cycles.** Containers (objects with at least one slot) are tracked in three generations,
+//! from their first reference; an immutable object (`Heap::allocate_immutable`, a runtime's
+//! tuple) only if a referent may be tracked — CPython's tuple untracking, decided at creation.
 //! Generation 0 collects when its count (tracked allocations minus deallocations) passes its
 //! threshold; generation `g + 1` when generation `g` has been collected more than its
 //! threshold times; the full collection only when more than 25% of the long-lived containers
@@ -53,8 +55,9 @@
 //!
 //! - Each object's count equals the references to it from slots, the root stack, live handles
 //!   and unsettled pops; only the newest object may have a zero count.
-//! - Exactly the containers that have held a reference are tracked, each at the list position
-//!   its side entry names; each list's count is the number of such containers on it.
+//! - Exactly the mutable containers that have held a reference, and the immutable objects with
+//!   a referent that may be tracked, are tracked, each at the list position its side entry
+//!   names; each list's count is the number of such containers on it.
 //!
 //! # Costs
 //!

@@ -8,8 +8,10 @@
 //!    `1 << (max_depth - d + min_depth)` trees of depth `d`, printing the sum of their checks;
 //! 4. check the long-lived tree.
 //!
-//! Trees are built bottom-up, one allocation per node (2 reference slots, no data); the check
-//! of a tree is its node count. The output is byte-for-byte the Benchmarks Game's; for n = 10
+//! Trees are built bottom-up, one allocation per node (2 reference slots, no data, immutable:
+//! `Heap::allocate_immutable` takes the children from the root stack, as the Python version
+//! of the program builds tuples); the check of a tree is its node count. The output is
+//! byte-for-byte the Benchmarks Game's; for n = 10
 //! (`\t` stands for a tab, followed by a space):
 //!
 //! ```text
