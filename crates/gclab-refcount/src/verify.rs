@@ -10,8 +10,9 @@ use crate::RefcountHeap;
 
 /// Checks the spaces, then that every object's count equals the references to it (slots,
 /// root stack, handles, popped values not yet settled), that only the newest object may have
-/// a zero count, and that exactly the containers are on generation lists, each where its
-/// side entry says.
+/// a zero count, that every object holding a reference that could lead into a cycle is on a
+/// generation list where its side entry says (untracked: only immutable objects whose
+/// referents are slotless or untracked immutable ones), and that the lists count right.
 pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
     heap.pools.verify(&heap.memory)?;
     heap.large.verify(&heap.memory)?;
