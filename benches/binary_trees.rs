@@ -1,6 +1,7 @@
 //! binary-trees on every enabled backend beside the same program over `Box` (the malloc
-//! baseline) and over `Rc<RefCell<_>>` (counting without cycle collection), in one criterion
-//! group so the ratios are measured in one run.
+//! baseline), over `Rc<RefCell<_>>` (counting without cycle collection) and over `Rc<Node>`
+//! (immutable counted nodes, as the heap version's), in one criterion group so the ratios are
+//! measured in one run.
 //!
 //! `cargo bench --bench binary_trees`; throughput is tree nodes allocated per second. Each
 //! iteration is a whole run of the program on a fresh heap, output discarded.
@@ -38,6 +39,12 @@ fn binary_trees_group(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("rc-refcell", depth), &depth, |b, &n| {
             b.iter(|| {
                 let checksum = baseline::rc::binary_trees(n, &mut io::sink()).expect("runs");
+                assert_eq!(checksum, nodes);
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("rc-immutable", depth), &depth, |b, &n| {
+            b.iter(|| {
+                let checksum = baseline::rc_immutable::binary_trees(n, &mut io::sink()).expect("runs");
                 assert_eq!(checksum, nodes);
             });
         });

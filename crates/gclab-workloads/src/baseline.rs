@@ -149,6 +149,74 @@ pub mod rc {
     }
 }
 
+/// The same program over `Rc<Node>` with no `RefCell`: immutable counted nodes, the closest
+/// Rust analogue of binary-trees' immutable heap nodes (`Heap::allocate_immutable`). The check
+/// walks plain references, with no count traffic.
+pub mod rc_immutable {
+    use std::io::Write;
+    use std::rc::Rc;
+
+    use crate::binary_trees::{drive, Trees};
+    use crate::{BinaryTrees, Workload, WorkloadError};
+
+    /// A shared, immutable binary-trees node: two counted children.
+    #[derive(Debug, Default)]
+    pub struct Node {
+        /// The left child.
+        pub left: Option<Rc<Node>>,
+        /// The right child.
+        pub right: Option<Rc<Node>>,
+    }
+
+    /// Builds a full tree of `depth` bottom up, one `Rc` per node.
+    pub fn bottom_up_tree(depth: u32) -> Rc<Node> {
+        if depth == 0 {
+            return Rc::default();
+        }
+        let left = bottom_up_tree(depth - 1);
+        let right = bottom_up_tree(depth - 1);
+        Rc::new(Node { left: Some(left), right: Some(right) })
+    }
+
+    /// The check of a tree: its node count, walked with an explicit stack of references.
+    pub fn check_tree(root: &Node) -> u64 {
+        let mut stack = vec![root];
+        let mut nodes = 0;
+        while let Some(node) = stack.pop() {
+            nodes += 1;
+            stack.extend(node.left.as_deref());
+            stack.extend(node.right.as_deref());
+        }
+        nodes
+    }
+
+    /// binary-trees of size `n` over `Rc<Node>`, printing exactly what the heap version
+    /// prints; returns the same checksum.
+    pub fn binary_trees<W: Write>(n: u32, out: &mut W) -> Result<u64, WorkloadError> {
+        BinaryTrees::INFO.check_size(n)?;
+        drive(&mut RcTrees { long_lived: None }, n, out)
+    }
+
+    struct RcTrees {
+        long_lived: Option<Rc<Node>>,
+    }
+
+    impl Trees for RcTrees {
+        fn build_check_drop(&mut self, depth: u32) -> Result<u64, WorkloadError> {
+            Ok(check_tree(&bottom_up_tree(depth)))
+        }
+
+        fn build_long_lived(&mut self, depth: u32) -> Result<(), WorkloadError> {
+            self.long_lived = Some(bottom_up_tree(depth));
+            Ok(())
+        }
+
+        fn check_drop_long_lived(&mut self) -> u64 {
+            self.long_lived.take().map_or(0, |tree| check_tree(&tree))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +225,10 @@ mod tests {
     fn rc_version_prints_the_same() {
         let mut out = Vec::new();
         let checksum = rc::binary_trees(10, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), OUTPUT_10);
+        assert_eq!(checksum, expected_checksum(10));
+        let mut out = Vec::new();
+        let checksum = rc_immutable::binary_trees(10, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), OUTPUT_10);
         assert_eq!(checksum, expected_checksum(10));
     }
