@@ -92,3 +92,22 @@ fn a_heap_too_small_reports_exhaustion_and_restores_the_roots() {
     assert_eq!(heap.root_depth(), 1);
     heap.verify().unwrap();
 }
+
+#[test]
+fn binary_trees_nodes_are_immutable_and_refcount_never_tracks_them() {
+    // The nodes are built as tuples (allocate_immutable); refcount untracks them as CPython
+    // untracks tuples, so the program runs without a single cycle-detector collection.
+    let mut heap = gclab_refcount::RefcountHeap::new();
+    let checksum = binary_trees::binary_trees(&mut heap, 14, &mut Vec::new()).unwrap();
+    assert_eq!(checksum, expected_checksum(14));
+    assert!(heap.generation_stats().iter().all(|g| g.collections == 0), "{:?}", heap.generation_stats());
+    assert_eq!(heap.generation_sizes(), [0, 0, 0]);
+    // The last tree checked is still the newest object, freed at the next safe point.
+    assert_eq!(heap.collect_generation(0), 0, "nothing to find in cycles");
+    assert_eq!(heap.live_objects(), 0);
+    // And a node is immutable on every backend.
+    let mut heap = small_heap();
+    let tree = binary_trees::bottom_up_tree(&mut heap, 2).unwrap();
+    assert!(heap.memory().resolve(tree).unwrap().is_immutable());
+    assert!(heap.try_store(tree, 0, None).is_err());
+}
