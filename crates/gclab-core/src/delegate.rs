@@ -35,13 +35,7 @@ macro_rules! plain_roots_and_memory {
             bytes: usize,
             from_roots: usize,
         ) -> Result<$crate::ObjRef, $crate::AllocError> {
-            $crate::check_from_roots(slots, from_roots, self.roots.stack.len());
-            // The operands stay rooted through the allocation.
-            let obj = self.allocate_object(tag, slots, bytes, false)?;
-            // SAFETY: `obj` was just allocated with at least `from_roots` slots, and the
-            // stack holds at least `from_roots` entries (checked); this heap needs no barrier.
-            unsafe { self.memory.move_roots_into(&mut self.roots.stack, obj.granule() as usize, from_roots) };
-            Ok(obj)
+            $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, false)
         }
 
         #[track_caller]
@@ -53,11 +47,7 @@ macro_rules! plain_roots_and_memory {
             bytes: usize,
             from_roots: usize,
         ) -> Result<$crate::ObjRef, $crate::AllocError> {
-            $crate::check_from_roots(slots, from_roots, self.roots.stack.len());
-            let obj = self.allocate_object(tag, slots, bytes, true)?;
-            // SAFETY: as in `allocate_from_roots`; the object is immutable to the mutator only.
-            unsafe { self.memory.move_roots_into(&mut self.roots.stack, obj.granule() as usize, from_roots) };
-            Ok(obj)
+            $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, true)
         }
 
         #[inline]
@@ -93,4 +83,15 @@ macro_rules! plain_roots_and_memory {
             self.roots.handle(&self.memory, obj)
         }
     };
+    // The body of `allocate_from_roots` and `allocate_immutable`.
+    (@move $heap:ident, $tag:ident, $slots:ident, $bytes:ident, $from_roots:ident, $immutable:expr) => {{
+        $crate::check_from_roots($slots, $from_roots, $heap.roots.stack.len());
+        // The operands stay rooted through the allocation.
+        let obj = $heap.allocate_object($tag, $slots, $bytes, $immutable)?;
+        // SAFETY: `obj` was just allocated with at least `from_roots` slots, and the stack
+        // holds at least `from_roots` entries (checked); this heap needs no barrier, and the
+        // immutable flag binds the mutator only.
+        unsafe { $heap.memory.move_roots_into(&mut $heap.roots.stack, obj.granule() as usize, $from_roots) };
+        Ok(obj)
+    }};
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::{ObjRef, ObjectMemory, RefError};
+use crate::{ObjRef, ObjectMemory, RefError, VerifyError};
 
 /// The root stack: a vector of nullable references that the mutator pushes, pops and
 /// overwrites by index. Heaps own one and expose it through the `Heap` trait, which validates
@@ -268,6 +268,21 @@ impl Roots {
     pub fn for_each(&self, mut f: impl FnMut(ObjRef)) {
         self.stack.iter().for_each(&mut f);
         self.table.for_each(f);
+    }
+
+    /// Checks that every root (stack entry and handle) is a live object of `memory`, for a
+    /// backend's `verify()`.
+    pub fn verify(&self, memory: &ObjectMemory) -> Result<(), VerifyError> {
+        let mut bad_root = None;
+        self.for_each(|root| {
+            if let Err(e) = memory.resolve(root) {
+                bad_root.get_or_insert(e);
+            }
+        });
+        match bad_root {
+            Some(e) => Err(VerifyError(format!("a root holds a bad reference: {e}"))),
+            None => Ok(()),
+        }
     }
 }
 

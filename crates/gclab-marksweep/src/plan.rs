@@ -277,13 +277,7 @@ impl Heap for MarkSweepHeap {
             return Err(VerifyError(problem));
         }
         ensure!(objects == self.live_objects(), "{objects} objects found, {} counted", self.live_objects());
-        let mut bad_root = None;
-        self.roots.for_each(|root| {
-            if let Err(e) = self.memory.resolve(root) {
-                bad_root.get_or_insert(e);
-            }
-        });
-        ensure!(bad_root.is_none(), "a root holds a bad reference: {}", bad_root.expect("checked"));
+        self.roots.verify(&self.memory)?;
         ensure!(
             self.heap_bytes() <= self.limit,
             "heap holds {} bytes over its limit {}",

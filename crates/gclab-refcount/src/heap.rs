@@ -295,6 +295,41 @@ impl RefcountHeap {
         table.drain_released(|r| self.dec(r.granule() as usize));
     }
 
+    /// The body of `allocate_from_roots` and `allocate_immutable`: allocates, moves the top
+    /// `from_roots` root-stack entries into the first slots (their counts with them: no count
+    /// changes), and tracks the new container if it may be part of a cycle — a mutable one
+    /// holding any reference, an immutable one only if a referent may be tracked (CPython's
+    /// tuple untracking, decided once since the slots never change).
+    #[track_caller]
+    #[inline(always)]
+    fn allocate_moving(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        from_roots: usize,
+        immutable: bool,
+    ) -> Result<ObjRef, AllocError> {
+        gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
+        // The operands stay on the stack, counted, through the allocation's safepoint.
+        let obj = self.allocate_object(tag, slots, bytes, immutable)?;
+        let granule = obj.granule() as usize;
+        let depth = self.roots.stack.len();
+        let mut track = false;
+        for i in depth - from_roots..depth {
+            if let Ok(Some(r)) = self.roots.stack.get(i) {
+                track |= !immutable || self.may_be_tracked(r.granule() as usize);
+            }
+        }
+        // SAFETY: `obj` was just allocated with `slots >= from_roots` null slots, and the
+        // stack holds `from_roots` entries (checked); the immutable flag binds the mutator only.
+        unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) };
+        if track {
+            self.track(granule);
+        }
+        Ok(obj)
+    }
+
     /// Whether the object at `granule` is, or may some day be, tracked: a container that is
     /// mutable (a store may give it a reference at any time) or tracked already. Objects
     /// without slots and untracked immutable ones are out of every cycle for good (CPython's
@@ -425,16 +460,7 @@ impl Heap for RefcountHeap {
         bytes: usize,
         from_roots: usize,
     ) -> Result<ObjRef, AllocError> {
-        gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
-        // The operands stay on the stack, counted, through the allocation's safepoint.
-        let obj = self.allocate(tag, slots, bytes)?;
-        let granule = obj.granule() as usize;
-        // SAFETY: `obj` was just allocated with `slots >= from_roots` null slots; the stack's
-        // counted references become the slots' (no count changes).
-        if unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) } {
-            self.track(granule);
-        }
-        Ok(obj)
+        self.allocate_moving(tag, slots, bytes, from_roots, false)
     }
 
     #[track_caller]
@@ -446,25 +472,7 @@ impl Heap for RefcountHeap {
         bytes: usize,
         from_roots: usize,
     ) -> Result<ObjRef, AllocError> {
-        gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
-        let obj = self.allocate_object(tag, slots, bytes, true)?;
-        let granule = obj.granule() as usize;
-        // CPython's tuple untracking, decided once since the slots never change: only a
-        // referent that may be tracked (a mutable container, or a tracked immutable one) can
-        // lead back here. The slots past the moved ones are null.
-        let depth = self.roots.stack.len();
-        let mut may_be_in_cycle = false;
-        for i in depth - from_roots..depth {
-            if let Ok(Some(r)) = self.roots.stack.get(i) {
-                may_be_in_cycle |= self.may_be_tracked(r.granule() as usize);
-            }
-        }
-        // SAFETY: as in `allocate_from_roots` (the immutable flag binds the mutator only).
-        unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) };
-        if may_be_in_cycle {
-            self.track(granule);
-        }
-        Ok(obj)
+        self.allocate_moving(tag, slots, bytes, from_roots, true)
     }
 
     #[inline]

@@ -51,30 +51,42 @@ fn count_nodes<'t>(root: &'t Node, stack: &mut Vec<&'t Node>) -> u64 {
 /// binary-trees of size `n` over `Box`, printing exactly what
 /// [`crate::binary_trees::binary_trees`] prints; returns the same checksum.
 pub fn binary_trees<W: Write>(n: u32, out: &mut W) -> Result<u64, WorkloadError> {
-    BinaryTrees::INFO.check_size(n)?;
-    drive(&mut BoxTrees { long_lived: None }, n, out)
+    // The walk's stack is a fresh `Vec` per tree: borrowing one kept across trees would tie
+    // it to one tree's lifetime. It never holds more than `depth + 2` entries (< 64).
+    run_owned(n, out, bottom_up_tree, |tree| count_nodes(tree, &mut Vec::with_capacity(64)))
 }
 
-struct BoxTrees {
-    long_lived: Option<Box<Node>>,
+/// The program over trees of owned roots: `build` makes a tree of a depth, `check` walks it.
+struct OwnedTrees<T, B, C> {
+    long_lived: Option<T>,
+    build: B,
+    check: C,
 }
 
-impl Trees for BoxTrees {
+impl<T, B: Fn(u32) -> T, C: Fn(&T) -> u64> Trees for OwnedTrees<T, B, C> {
     fn build_check_drop(&mut self, depth: u32) -> Result<u64, WorkloadError> {
-        let tree = bottom_up_tree(depth);
-        // The walk's stack is a fresh `Vec` per tree: borrowing one kept in `self` would tie it
-        // to this tree's lifetime. It grows to `depth + 1` entries, a negligible cost.
-        Ok(count_nodes(&tree, &mut Vec::with_capacity(depth as usize + 2)))
+        Ok((self.check)(&(self.build)(depth)))
     }
 
     fn build_long_lived(&mut self, depth: u32) -> Result<(), WorkloadError> {
-        self.long_lived = Some(bottom_up_tree(depth));
+        self.long_lived = Some((self.build)(depth));
         Ok(())
     }
 
     fn check_drop_long_lived(&mut self) -> u64 {
-        self.long_lived.take().map_or(0, |tree| check_tree(&tree))
+        self.long_lived.take().map_or(0, |tree| (self.check)(&tree))
     }
+}
+
+/// Runs binary-trees of size `n` over [`OwnedTrees`].
+fn run_owned<T, W: Write>(
+    n: u32,
+    out: &mut W,
+    build: impl Fn(u32) -> T,
+    check: impl Fn(&T) -> u64,
+) -> Result<u64, WorkloadError> {
+    BinaryTrees::INFO.check_size(n)?;
+    drive(&mut OwnedTrees { long_lived: None, build, check }, n, out)
 }
 
 /// The same program over `Rc<RefCell<_>>`: counted references that free at zero but never
@@ -84,8 +96,7 @@ pub mod rc {
     use std::io::Write;
     use std::rc::Rc;
 
-    use crate::binary_trees::{drive, Trees};
-    use crate::{BinaryTrees, Workload, WorkloadError};
+    use crate::WorkloadError;
 
     /// A shared, mutable binary-trees node.
     pub type NodeRef = Rc<RefCell<Node>>;
@@ -125,27 +136,7 @@ pub mod rc {
     /// binary-trees of size `n` over `Rc<RefCell<_>>`, printing exactly what the heap version
     /// prints; returns the same checksum.
     pub fn binary_trees<W: Write>(n: u32, out: &mut W) -> Result<u64, WorkloadError> {
-        BinaryTrees::INFO.check_size(n)?;
-        drive(&mut RcTrees { long_lived: None }, n, out)
-    }
-
-    struct RcTrees {
-        long_lived: Option<NodeRef>,
-    }
-
-    impl Trees for RcTrees {
-        fn build_check_drop(&mut self, depth: u32) -> Result<u64, WorkloadError> {
-            Ok(check_tree(&bottom_up_tree(depth)))
-        }
-
-        fn build_long_lived(&mut self, depth: u32) -> Result<(), WorkloadError> {
-            self.long_lived = Some(bottom_up_tree(depth));
-            Ok(())
-        }
-
-        fn check_drop_long_lived(&mut self) -> u64 {
-            self.long_lived.take().map_or(0, |tree| check_tree(&tree))
-        }
+        super::run_owned(n, out, bottom_up_tree, check_tree)
     }
 }
 
@@ -156,8 +147,7 @@ pub mod rc_immutable {
     use std::io::Write;
     use std::rc::Rc;
 
-    use crate::binary_trees::{drive, Trees};
-    use crate::{BinaryTrees, Workload, WorkloadError};
+    use crate::WorkloadError;
 
     /// A shared, immutable binary-trees node: two counted children.
     #[derive(Debug, Default)]
@@ -193,27 +183,7 @@ pub mod rc_immutable {
     /// binary-trees of size `n` over `Rc<Node>`, printing exactly what the heap version
     /// prints; returns the same checksum.
     pub fn binary_trees<W: Write>(n: u32, out: &mut W) -> Result<u64, WorkloadError> {
-        BinaryTrees::INFO.check_size(n)?;
-        drive(&mut RcTrees { long_lived: None }, n, out)
-    }
-
-    struct RcTrees {
-        long_lived: Option<Rc<Node>>,
-    }
-
-    impl Trees for RcTrees {
-        fn build_check_drop(&mut self, depth: u32) -> Result<u64, WorkloadError> {
-            Ok(check_tree(&bottom_up_tree(depth)))
-        }
-
-        fn build_long_lived(&mut self, depth: u32) -> Result<(), WorkloadError> {
-            self.long_lived = Some(bottom_up_tree(depth));
-            Ok(())
-        }
-
-        fn check_drop_long_lived(&mut self) -> u64 {
-            self.long_lived.take().map_or(0, |tree| check_tree(&tree))
-        }
+        super::run_owned(n, out, bottom_up_tree, |tree| check_tree(tree))
     }
 }
 
