@@ -194,8 +194,8 @@ pub fn root_out_of_bounds<H: Heap>() {
     assert_eq!(heap.try_set_root(3, None), Err(RefError::RootOutOfBounds { index: 3, len: 1 }));
     expect_panic("root index out of bounds", || heap.root_at(1));
     expect_panic("root index out of bounds", || heap.set_root(7, None));
-    heap.truncate_roots(5);
-    assert_eq!(heap.root_depth(), 1, "truncating to a greater depth changes nothing");
+    expect_panic("shallower than the depth asked for", || heap.truncate_roots(5));
+    assert_eq!(heap.root_depth(), 1, "a refused truncation changes nothing");
 }
 
 /// Popping an empty root stack is reported as "root stack underflow" (and `try_pop_root`
@@ -203,7 +203,8 @@ pub fn root_out_of_bounds<H: Heap>() {
 /// can take panics, naming the mistake, and leaves the stack as it was.
 pub fn root_stack_underflow<H: Heap>() {
     let mut heap: H = make();
-    assert!(heap.try_pop_root().is_err());
+    assert_eq!(heap.try_pop_root(), Err(RefError::RootStackEmpty));
+    assert!(heap.try_pop_root().unwrap_err().to_string().contains("root stack underflow"));
     heap.push_root(None);
     assert_eq!(heap.pop_root(), None);
     expect_panic("root stack underflow", || heap.pop_root());

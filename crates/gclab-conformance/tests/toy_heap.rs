@@ -52,6 +52,8 @@ impl Heap for ToyHeap {
         let reserve = 2 * config.heap_limit;
         let mut memory = ObjectMemory::new(reserve)?;
         let start = memory.carve(reserve);
+        // The toy takes its whole range at once (the kernel still commits pages as touched).
+        assert!(memory.commit(start, reserve), "the system refused to make the toy heap accessible");
         Ok(ToyHeap {
             memory,
             top: start / GRANULE + 1,

@@ -20,7 +20,7 @@ impl SideBitmap {
     /// A bitmap of `len` zero bits.
     pub fn new(len: usize) -> Result<Self, ConfigError> {
         let words = len.div_ceil(64);
-        Ok(SideBitmap { memory: VirtualRegion::reserve(words * 8)?, len })
+        Ok(SideBitmap { memory: VirtualRegion::reserve_accessible(words * 8)?, len })
     }
 
     /// The number of bits.
@@ -124,6 +124,69 @@ impl SideBitmap {
                 bits &= bits - 1;
             }
         }
+    }
+}
+
+/// A read-only view of a [`SideBitmap`]: what [`ObjectMemory::valid_bits`] hands out.
+///
+/// The valid-object bitmap is what the safe API trusts: a set bit promises an initialised
+/// object header at that granule. Safe code may read it, never write it; the spaces that
+/// allocate and free objects write it through `unsafe` methods of [`ObjectMemory`].
+///
+/// ```compile_fail
+/// # use gclab_core::ObjectMemory;
+/// let memory = ObjectMemory::new(1 << 20).unwrap();
+/// memory.valid_bits().set(4); // no `set`: forging an object start does not compile
+/// ```
+///
+/// [`ObjectMemory::valid_bits`]: crate::ObjectMemory::valid_bits
+/// [`ObjectMemory`]: crate::ObjectMemory
+#[derive(Debug)]
+#[repr(transparent)]
+pub struct ValidBits(SideBitmap);
+
+impl ValidBits {
+    /// An all-clear bitmap of `len` bits.
+    pub(crate) fn new(len: usize) -> Result<Self, ConfigError> {
+        SideBitmap::new(len).map(ValidBits)
+    }
+
+    /// The bitmap itself, writable.
+    pub(crate) fn writer(&self) -> &SideBitmap {
+        &self.0
+    }
+
+    /// The number of bits.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the bitmap has no bits.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Bit `i` (panics past the end).
+    #[inline]
+    pub fn get(&self, i: usize) -> bool {
+        self.0.get(i)
+    }
+
+    /// The 64 bits of word `w` (bits `64w .. 64w + 64`).
+    #[inline]
+    pub fn word_bits(&self, w: usize) -> u64 {
+        self.0.word(w).load(Relaxed)
+    }
+
+    /// Counts the set bits in `start..end`; both must be multiples of 64.
+    pub fn count_range(&self, start: usize, end: usize) -> usize {
+        self.0.count_range(start, end)
+    }
+
+    /// Calls `f` with the index of every set bit in `start..end` (multiples of 64), in order.
+    pub fn for_each_set(&self, start: usize, end: usize, f: impl FnMut(usize)) {
+        self.0.for_each_set(start, end, f)
     }
 }
 

@@ -88,10 +88,11 @@ macro_rules! plain_roots_and_memory {
         $crate::check_from_roots($slots, $from_roots, $heap.roots.stack.len());
         // The operands stay rooted through the allocation.
         let obj = $heap.allocate_object($tag, $slots, $bytes, $immutable)?;
-        // SAFETY: `obj` was just allocated with at least `from_roots` slots, and the stack
-        // holds at least `from_roots` entries (checked); this heap needs no barrier, and the
-        // immutable flag binds the mutator only.
-        unsafe { $heap.memory.move_roots_into(&mut $heap.roots.stack, obj.granule() as usize, $from_roots) };
+        // SAFETY: the stack was filled through `Roots`, which validates every entry against
+        // this heap's memory, and roots keep their objects alive; this heap needs no barrier.
+        // (`move_roots_into` itself checks that `obj` is live with `from_roots` slots, since
+        // `allocate_object` is the macro user's safe method and is not trusted.)
+        unsafe { $heap.memory.move_roots_into(&mut $heap.roots.stack, obj, $from_roots) };
         Ok(obj)
     }};
 }

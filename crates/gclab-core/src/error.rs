@@ -114,6 +114,8 @@ pub enum RefError {
         /// The slot the store named.
         index: usize,
     },
+    /// A pop from an empty root stack.
+    RootStackEmpty,
     /// A root-stack index past the stack's depth.
     RootOutOfBounds {
         /// The index used.
@@ -154,6 +156,7 @@ impl fmt::Display for RefError {
                 "store into an immutable object: slot {index} of {obj:?}, whose slots were fixed \
                  when it was allocated (allocate_immutable)"
             ),
+            RefError::RootStackEmpty => write!(f, "root stack underflow: pop from an empty root stack"),
             RefError::RootOutOfBounds { index, len } => {
                 write!(f, "root index out of bounds: root {index} of a root stack of depth {len}")
             }

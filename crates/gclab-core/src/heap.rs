@@ -109,7 +109,9 @@ pub trait Heap: Sized {
         from_roots: usize,
     ) -> Result<ObjRef, AllocError> {
         let obj = self.allocate_from_roots(tag, slots, bytes, from_roots)?;
-        self.memory().resolve(obj).expect("a newly allocated object is live").make_immutable();
+        let object = self.memory().resolve(obj).expect("a newly allocated object is live");
+        // SAFETY: the object was made just now, by this heap, for this call.
+        unsafe { object.make_immutable() };
         Ok(obj)
     }
 
@@ -211,7 +213,8 @@ pub trait Heap: Sized {
     /// The root stack's depth.
     fn root_depth(&self) -> usize;
 
-    /// Pops entries until the root stack's depth is `depth`.
+    /// Pops entries until the root stack's depth is `depth`. Panics, naming the mistake, if
+    /// the stack is shallower than `depth`.
     fn truncate_roots(&mut self, depth: usize);
 
     /// Pushes an entry on the root stack. Panics, naming the mistake, on a bad reference.
@@ -225,7 +228,7 @@ pub trait Heap: Sized {
     #[track_caller]
     #[inline]
     fn pop_root(&mut self) -> Option<ObjRef> {
-        self.try_pop_root().unwrap_or_else(|_| panic!("root stack underflow: pop from an empty root stack"))
+        self.try_pop_root().unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Overwrites root-stack entry `index`. Panics on a bad reference or index.

@@ -1,8 +1,9 @@
 //! One heap's memory: a reserved region, the valid-object bitmap, and validated access.
 
-use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use crate::bitmap::SideBitmap;
+use crate::bitmap::{SideBitmap, ValidBits};
+use crate::heap_id::HeapId;
 use crate::object::{Object, Slot, GRANULE};
 use crate::region::VirtualRegion;
 use crate::{ConfigError, ObjRef, RefError, RootStack, Tag};
@@ -13,7 +14,8 @@ pub const MAX_RESERVE: usize = (1usize << 32) * GRANULE;
 /// Alignment of the ranges handed to spaces by [`ObjectMemory::carve`].
 pub const CARVE_ALIGN: usize = 1 << 20;
 
-static NEXT_HEAP_ID: AtomicU16 = AtomicU16::new(1);
+/// Identities of object memories, never reused (unlike heap ids, which are 16 bits).
+static NEXT_IDENTITY: AtomicU64 = AtomicU64::new(1);
 
 /// The memory of one heap: every space of the heap lives in one reserved region, and a side
 /// bitmap (the *valid-object bitmap*, MMTk's "VO bits") has a bit set exactly at the granules
@@ -24,17 +26,29 @@ static NEXT_HEAP_ID: AtomicU16 = AtomicU16::new(1);
 /// header read through it is always a real header. Under the `checked` feature it also
 /// compares the reference's sequence number with the header's, which catches a reference to
 /// a freed cell that was reused by a new object.
+///
+/// # What safe code can do with it
+///
+/// Everything reachable from `&ObjectMemory` through safe methods only reads: the bitmap is
+/// handed out as a read-only [`ValidBits`], objects as [`Object`] views whose writers are
+/// `unsafe`, and every method that writes headers or valid bits, or gives memory back to the
+/// system, is an `unsafe fn` whose `# Safety` section says what the space calling it must
+/// guarantee. The region starts inaccessible: spaces [commit](ObjectMemory::commit) what they
+/// hand out, so a stray write elsewhere faults.
 #[derive(Debug)]
 pub struct ObjectMemory {
     region: VirtualRegion,
-    valid: SideBitmap,
-    heap_id: u16,
+    valid: ValidBits,
+    heap_id: HeapId,
+    identity: u64,
     next_seq: u16,
     carved: usize,
 }
 
 impl ObjectMemory {
-    /// Reserves `bytes` of address space (at most [`MAX_RESERVE`]) for a new heap.
+    /// Reserves `bytes` of address space (at most [`MAX_RESERVE`]) for a new heap. Fails,
+    /// naming the field, if the system refuses the reservation or if 65,535 heaps are alive
+    /// (every heap id is in use).
     pub fn new(bytes: usize) -> Result<Self, ConfigError> {
         if bytes > MAX_RESERVE {
             return Err(ConfigError {
@@ -42,15 +56,11 @@ impl ObjectMemory {
                 reason: format!("needs {bytes} bytes of address space; a heap may reserve at most {MAX_RESERVE}"),
             });
         }
+        let heap_id = HeapId::take()?;
         let region = VirtualRegion::reserve(bytes)?;
-        let valid = SideBitmap::new(region.len() / GRANULE)?;
-        let heap_id = loop {
-            let id = NEXT_HEAP_ID.fetch_add(1, Relaxed);
-            if id != 0 {
-                break id;
-            }
-        };
-        Ok(ObjectMemory { region, valid, heap_id, next_seq: 0, carved: 0 })
+        let valid = ValidBits::new(region.len() / GRANULE)?;
+        let identity = NEXT_IDENTITY.fetch_add(1, Relaxed);
+        Ok(ObjectMemory { region, valid, heap_id, identity, next_seq: 0, carved: 0 })
     }
 
     /// Hands a space the next `bytes` of the region (aligned to [`CARVE_ALIGN`]); returns
@@ -73,21 +83,55 @@ impl ObjectMemory {
     /// This heap's id, carried by every reference it makes.
     #[inline]
     pub fn heap_id(&self) -> u16 {
-        self.heap_id
+        self.heap_id.get()
     }
 
-    /// The valid-object bitmap, indexed by granule.
+    /// A number that identifies this memory among every memory the process ever made (heap
+    /// ids are recycled; this is not). Spaces record it when they carve their range and
+    /// check it whenever they are handed a memory to touch, so a space can never be used
+    /// with another heap's memory.
     #[inline]
-    pub fn valid_bits(&self) -> &SideBitmap {
+    pub fn identity(&self) -> u64 {
+        self.identity
+    }
+
+    /// The valid-object bitmap, indexed by granule, read-only.
+    #[inline]
+    pub fn valid_bits(&self) -> &ValidBits {
         &self.valid
     }
 
-    /// The address of `granule`.
+    /// The valid-object bitmap, writable: for a space that frees many objects at once by
+    /// rewriting whole words (a sweep).
+    ///
+    /// # Safety
+    /// A bit may be set only where an initialised object of this memory starts, and cleared
+    /// only for an object no slot or root refers to any more (and whose cell its space then
+    /// takes back): the same contract as [`ObjectMemory::init_object`] and
+    /// [`ObjectMemory::free_object`].
     #[inline]
+    pub unsafe fn valid_bits_writer(&self) -> &SideBitmap {
+        self.valid.writer()
+    }
+
+    /// The address of `granule`. Panics if the granule lies outside the region.
+    #[inline]
+    #[track_caller]
     pub fn addr_of(&self, granule: usize) -> *mut u8 {
-        debug_assert!(granule * GRANULE < self.region.len());
-        // SAFETY: callers pass granules inside the region (checked in debug builds); the
-        // pointer is only dereferenced by code that knows an object lives there.
+        assert!(granule < self.valid.len(), "granule {granule:#x} lies outside the heap's region");
+        // SAFETY: in range, checked just above.
+        unsafe { self.addr_of_unchecked(granule) }
+    }
+
+    /// The address of `granule`, unchecked.
+    ///
+    /// # Safety
+    /// `granule` must lie inside the region (`granule < self.valid_bits().len()`).
+    #[inline]
+    pub unsafe fn addr_of_unchecked(&self, granule: usize) -> *mut u8 {
+        debug_assert!(granule < self.valid.len());
+        // SAFETY: the caller keeps `granule` inside the region, so the offset stays inside
+        // the mapping.
         unsafe { self.region.base().add(granule * GRANULE) }
     }
 
@@ -111,7 +155,10 @@ impl ObjectMemory {
         // SAFETY: a prefetch is only a hint: it never faults, whatever the address.
         unsafe {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            _mm_prefetch::<_MM_HINT_T0>(self.addr_of(granule).cast::<i8>());
+            // `wrapping_add`: the granule may lie past the region (a scan prefetching ahead),
+            // and computing such an address with `add` would itself be undefined behaviour.
+            let addr = self.region.base().wrapping_add(granule.wrapping_mul(GRANULE));
+            _mm_prefetch::<_MM_HINT_T0>(addr.cast::<i8>());
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = granule;
@@ -120,8 +167,8 @@ impl ObjectMemory {
     /// Validates `obj` and returns a view of it; the error names the mistake.
     #[inline]
     pub fn resolve(&self, obj: ObjRef) -> Result<Object<'_>, RefError> {
-        if obj.heap_id() != self.heap_id {
-            return Err(RefError::Foreign { obj, heap_id: self.heap_id });
+        if obj.heap_id() != self.heap_id.get() {
+            return Err(RefError::Foreign { obj, heap_id: self.heap_id.get() });
         }
         let granule = obj.granule() as usize;
         if !self.is_object(granule) {
@@ -153,8 +200,8 @@ impl ObjectMemory {
     /// An initialised object must start at `granule` and stay allocated for the borrow.
     #[inline]
     pub unsafe fn object(&self, granule: usize) -> Object<'_> {
-        // SAFETY: forwarded to the caller.
-        unsafe { Object::from_addr(self.addr_of(granule)) }
+        // SAFETY: forwarded to the caller (an object start lies inside the region).
+        unsafe { Object::from_addr(self.addr_of_unchecked(granule)) }
     }
 
     /// Validates `obj` and `index`, returning the slot.
@@ -207,14 +254,24 @@ impl ObjectMemory {
     /// not validated again: the root stack holds only references validated when pushed and
     /// kept alive by being roots.
     ///
+    /// Panics, naming the mistake, if `obj` is not a live object of this memory with at least
+    /// `n` slots, or the stack holds fewer than `n` entries: those are checked (one header
+    /// read), not trusted.
+    ///
     /// # Safety
-    /// An object of this memory with at least `n` slots must start at `granule`, `n` must not
-    /// exceed the stack's depth, and the caller must do what the backend's barrier would for
-    /// these writes (a counting backend: nothing, the stack's counts become the slots').
+    /// Every entry of `stack` must be null or a live object of this memory (a stack filled
+    /// through [`crate::Roots`], which validates), and the caller must do what the backend's
+    /// barrier would for these writes (a counting backend: nothing, the stack's counts become
+    /// the slots').
     #[inline]
-    pub unsafe fn move_roots_into(&self, stack: &mut RootStack, granule: usize, n: usize) -> bool {
-        // SAFETY: forwarded to the caller.
-        let object = unsafe { self.object(granule) };
+    #[track_caller]
+    pub unsafe fn move_roots_into(&self, stack: &mut RootStack, obj: ObjRef, n: usize) -> bool {
+        let object = self.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            n <= object.slot_count(),
+            "move_roots_into: {n} root-stack entries do not fit in an object of {} slots",
+            object.slot_count()
+        );
         let mut any = false;
         stack.take_top(n, |i, value| {
             any |= value.is_some();
@@ -247,8 +304,9 @@ impl ObjectMemory {
     /// memory is already zero, sets its valid bit, and returns its reference.
     ///
     /// # Safety
-    /// The object's bytes (`object_size(slots, bytes)` from `granule`) must lie in the region,
-    /// belong to the calling space, and hold no live object.
+    /// The object's bytes (`object_size(slots, bytes)` from `granule`) must lie in a committed
+    /// range of the region, belong to the calling space, and hold no live object; with
+    /// `fresh`, they must read as zero (never used since committed, or decommitted since).
     #[inline]
     pub unsafe fn init_object(
         &mut self,
@@ -262,9 +320,9 @@ impl ObjectMemory {
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
         // SAFETY: forwarded to the caller; granules are 16-aligned from a page-aligned base.
-        unsafe { Object::init(self.addr_of(granule), tag, seq, slots, bytes, !fresh, immutable) };
-        self.valid.set(granule);
-        ObjRef::new(self.heap_id, seq, granule as u32)
+        unsafe { Object::init(self.addr_of_unchecked(granule), tag, seq, slots, bytes, !fresh, immutable) };
+        self.valid.writer().set(granule);
+        ObjRef::new(self.heap_id.get(), seq, granule as u32)
     }
 
     /// Marks the object at `granule` freed: references to it are rejected from now on.
@@ -275,12 +333,37 @@ impl ObjectMemory {
     #[inline]
     pub unsafe fn free_object(&self, granule: usize) {
         debug_assert!(self.valid.get(granule), "double free at granule {granule}");
-        self.valid.clear(granule);
+        self.valid.writer().clear(granule);
     }
 
-    /// Returns `offset..offset + len` of the region to the system (page-aligned).
-    pub fn decommit(&self, offset: usize, len: usize) {
-        self.region.decommit(offset, len);
+    /// Makes `offset..offset + len` of the region (page-aligned) accessible, for a space
+    /// about to hand it out; `false` if the system refused. See [`VirtualRegion::commit`].
+    #[track_caller]
+    pub fn commit(&self, offset: usize, len: usize) -> bool {
+        self.region.commit(offset, len)
+    }
+
+    /// Returns `offset..offset + len` of the region (page-aligned) to the system; it stays
+    /// accessible and reads as zero. See [`VirtualRegion::decommit`].
+    ///
+    /// # Safety
+    /// The range must be committed and hold no live object (no valid bit set in it), and no
+    /// reference into it may be used afterwards.
+    #[track_caller]
+    pub unsafe fn decommit(&self, offset: usize, len: usize) {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.region.decommit(offset, len) }
+    }
+
+    /// Returns `offset..offset + len` of the region (page-aligned) to the system and makes it
+    /// inaccessible until committed again. See [`VirtualRegion::release`].
+    ///
+    /// # Safety
+    /// As [`ObjectMemory::decommit`], and nothing may touch the range until it is committed.
+    #[track_caller]
+    pub unsafe fn release(&self, offset: usize, len: usize) {
+        // SAFETY: forwarded to the caller.
+        unsafe { self.region.release(offset, len) }
     }
 }
 
@@ -290,7 +373,8 @@ mod tests {
 
     fn memory() -> ObjectMemory {
         let mut m = ObjectMemory::new(4 << 20).unwrap();
-        m.carve(4 << 20);
+        let start = m.carve(4 << 20);
+        assert!(m.commit(start, 4 << 20));
         m
     }
 

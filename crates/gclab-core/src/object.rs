@@ -128,8 +128,14 @@ impl<'a> Object<'a> {
     /// Makes the object's slots immutable: every later store into it is refused with
     /// `RefError::Immutable`. Data bytes stay writable. Only the mutator writes headers, and
     /// a concurrent reader sees the same slot count either way.
+    ///
+    /// # Safety
+    /// Only the backend that owns the object may call this, on an object it has just made
+    /// (`allocate_immutable`): a backend may rely on an immutable object's slots never
+    /// changing after it decided something about them (refcount decides at creation whether
+    /// the object can ever be in a cycle).
     #[inline]
-    pub fn make_immutable(self) {
+    pub unsafe fn make_immutable(self) {
         // SAFETY: an object's first 8 bytes are its header word, accessed atomically only.
         let word0 = unsafe { &*self.addr.as_ptr().cast::<AtomicU64>() };
         word0.store(word0.load(Relaxed) | IMMUTABLE, Relaxed);
@@ -142,9 +148,35 @@ impl<'a> Object<'a> {
         unsafe { (*self.addr.as_ptr().add(8).cast::<AtomicU32>()).load(Relaxed) as usize }
     }
 
-    /// The backend's header word.
+    /// The backend's header word (a reference count, an age, a forwarding flag), read.
     #[inline]
-    pub fn meta(self) -> &'a AtomicU32 {
+    pub fn meta(self) -> u32 {
+        self.meta_word().load(Relaxed)
+    }
+
+    /// Overwrites the backend's header word.
+    ///
+    /// # Safety
+    /// Only the backend that owns the object may write its word, keeping whatever invariant
+    /// the backend's `unsafe` code relies on (a reference count equal to the references that
+    /// exist: a wrong count frees a live object).
+    #[inline]
+    pub unsafe fn set_meta(self, value: u32) {
+        self.meta_word().store(value, Relaxed)
+    }
+
+    /// The backend's header word, for backends whose collector threads update it atomically
+    /// (marking with a read-modify-write).
+    ///
+    /// # Safety
+    /// As [`Object::set_meta`] for every write made through the returned reference.
+    #[inline]
+    pub unsafe fn meta_atomic(self) -> &'a AtomicU32 {
+        self.meta_word()
+    }
+
+    #[inline]
+    fn meta_word(self) -> &'a AtomicU32 {
         // SAFETY: bytes 12..16 of an object are the backend's word, accessed atomically only.
         unsafe { &*self.addr.as_ptr().add(12).cast::<AtomicU32>() }
     }
@@ -257,7 +289,8 @@ mod tests {
         assert!(o.slot(2).unwrap().get().is_none());
         assert!(o.slot(3).is_none());
         assert!(!o.is_immutable());
-        o.make_immutable();
+        // SAFETY: the object is this test's own.
+        unsafe { o.make_immutable() };
         assert!(o.is_immutable());
         assert_eq!((o.tag(), o.seq(), o.slot_count(), o.size()), (Tag(9), 77, 3, 64), "the flag hides in the header");
         // SAFETY: as above.

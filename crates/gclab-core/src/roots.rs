@@ -26,16 +26,20 @@ impl RootStack {
         RootStack::default()
     }
 
-    /// Pushes an entry (already validated by the heap).
+    /// Pushes an entry, unvalidated ([`Roots::push`] validates).
+    ///
+    /// # Safety
+    /// `obj` must be null or a live object of the heap that owns this stack: collectors trace
+    /// and move roots without checking them.
     #[inline]
-    pub fn push(&mut self, obj: Option<ObjRef>) {
+    pub unsafe fn push(&mut self, obj: Option<ObjRef>) {
         self.slots.push(obj);
     }
 
     /// Pops the top entry; `Err` on an empty stack.
     #[inline]
     pub fn pop(&mut self) -> Result<Option<ObjRef>, RefError> {
-        self.slots.pop().ok_or(RefError::RootOutOfBounds { index: 0, len: 0 })
+        self.slots.pop().ok_or(RefError::RootStackEmpty)
     }
 
     /// The entry at `index` (0 is the bottom).
@@ -44,9 +48,12 @@ impl RootStack {
         self.slots.get(index).copied().ok_or(RefError::RootOutOfBounds { index, len: self.slots.len() })
     }
 
-    /// Overwrites the entry at `index`, returning the old one.
+    /// Overwrites the entry at `index`, unvalidated, returning the old one.
+    ///
+    /// # Safety
+    /// As [`RootStack::push`].
     #[inline]
-    pub fn set(&mut self, index: usize, obj: Option<ObjRef>) -> Result<Option<ObjRef>, RefError> {
+    pub unsafe fn set(&mut self, index: usize, obj: Option<ObjRef>) -> Result<Option<ObjRef>, RefError> {
         let len = self.slots.len();
         match self.slots.get_mut(index) {
             Some(slot) => Ok(std::mem::replace(slot, obj)),
@@ -77,8 +84,16 @@ impl RootStack {
         self.slots.truncate(base);
     }
 
-    /// Pops entries until the depth is `len`, handing each popped entry to `dropped`.
+    /// Pops entries until the depth is `len`, handing each popped entry to `dropped`. Panics,
+    /// naming the mistake, if the stack is shallower than `len`.
+    #[track_caller]
     pub fn truncate_with(&mut self, len: usize, mut dropped: impl FnMut(ObjRef)) {
+        assert!(
+            len <= self.slots.len(),
+            "truncate_roots({len}) on a root stack of depth {}: the stack is shallower than the \
+             depth asked for",
+            self.slots.len()
+        );
         while self.slots.len() > len {
             if let Some(Some(obj)) = self.slots.pop() {
                 dropped(obj);
@@ -92,7 +107,10 @@ impl RootStack {
     }
 
     /// Every non-null entry, for a moving collector to rewrite.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut ObjRef> + '_ {
+    ///
+    /// # Safety
+    /// Every rewritten entry must satisfy the contract of [`RootStack::push`].
+    pub unsafe fn iter_mut(&mut self) -> impl Iterator<Item = &mut ObjRef> + '_ {
         self.slots.iter_mut().flatten()
     }
 }
@@ -124,8 +142,13 @@ impl RootTable {
         RootTable { inner: Arc::default(), pending: Arc::default(), track_releases }
     }
 
-    /// Adds an entry for `obj` (already validated by the heap) and returns its handle.
-    pub fn add(&self, obj: ObjRef) -> Root {
+    /// Adds an entry for `obj`, unvalidated ([`Roots::handle`] validates), and returns its
+    /// handle.
+    ///
+    /// # Safety
+    /// `obj` must be a live object of the heap that owns this table: collectors trace and
+    /// move handles without checking them.
+    pub unsafe fn add(&self, obj: ObjRef) -> Root {
         let mut inner = self.inner.lock();
         inner.live += 1;
         let index = match inner.free.pop() {
@@ -147,7 +170,10 @@ impl RootTable {
     }
 
     /// Rewrites every rooted reference (for a moving collector).
-    pub fn update(&self, mut f: impl FnMut(ObjRef) -> ObjRef) {
+    ///
+    /// # Safety
+    /// Every reference `f` returns must satisfy the contract of [`RootTable::add`].
+    pub unsafe fn update(&self, mut f: impl FnMut(ObjRef) -> ObjRef) {
         for entry in self.inner.lock().entries.iter_mut().flatten() {
             *entry = f(*entry);
         }
@@ -241,7 +267,8 @@ impl Roots {
     #[inline]
     pub fn push(&mut self, memory: &ObjectMemory, obj: Option<ObjRef>) -> Result<(), RefError> {
         memory.check_value(obj)?;
-        self.stack.push(obj);
+        // SAFETY: validated against the heap's memory just above.
+        unsafe { self.stack.push(obj) };
         Ok(())
     }
 
@@ -254,14 +281,16 @@ impl Roots {
         obj: Option<ObjRef>,
     ) -> Result<Option<ObjRef>, RefError> {
         memory.check_value(obj)?;
-        self.stack.set(index, obj)
+        // SAFETY: validated against the heap's memory just above.
+        unsafe { self.stack.set(index, obj) }
     }
 
     /// Validates and makes a handle. Panics, naming the mistake, on a bad reference.
     #[track_caller]
     pub fn handle(&self, memory: &ObjectMemory, obj: ObjRef) -> Root {
         memory.check_value(Some(obj)).unwrap_or_else(|e| panic!("{e}"));
-        self.table.add(obj)
+        // SAFETY: validated against the heap's memory just above.
+        unsafe { self.table.add(obj) }
     }
 
     /// Calls `f` with every root: stack entries, then handles.
@@ -294,28 +323,35 @@ mod tests {
     fn stack_reports_bad_indices() {
         let mut s = RootStack::new();
         let r = ObjRef::new(1, 0, 4);
-        s.push(Some(r));
-        s.push(None);
+        // SAFETY: this stack belongs to no heap; nothing traces it.
+        unsafe {
+            s.push(Some(r));
+            s.push(None);
+        }
         assert_eq!(s.get(0), Ok(Some(r)));
         assert_eq!(s.get(2), Err(RefError::RootOutOfBounds { index: 2, len: 2 }));
-        assert_eq!(s.set(1, Some(r)), Ok(None));
+        // SAFETY: as above.
+        assert_eq!(unsafe { s.set(1, Some(r)) }, Ok(None));
         assert_eq!(s.iter().count(), 2);
         let mut dropped = 0;
         s.truncate_with(0, |_| dropped += 1);
         assert_eq!(dropped, 2);
-        assert!(s.pop().is_err());
+        assert_eq!(s.pop(), Err(RefError::RootStackEmpty));
+        let deeper = std::panic::catch_unwind(move || s.truncate_with(1, |_| {}));
+        assert!(deeper.is_err(), "truncating to a depth above the stack's is a named mistake");
     }
 
     #[test]
     fn handles_leave_the_table_when_dropped() {
         let table = RootTable::new(true);
-        let a = table.add(ObjRef::new(1, 0, 1));
-        let b = table.add(ObjRef::new(1, 0, 2));
+        // SAFETY (all blocks): this table belongs to no heap; nothing traces it.
+        let a = unsafe { table.add(ObjRef::new(1, 0, 1)) };
+        let b = unsafe { table.add(ObjRef::new(1, 0, 2)) };
         assert_eq!(table.len(), 2);
         drop(a);
-        let c = table.add(ObjRef::new(1, 0, 3));
+        let c = unsafe { table.add(ObjRef::new(1, 0, 3)) };
         assert_eq!(c.get().granule(), 3);
-        table.update(|r| r.with_granule(r.granule() + 10));
+        unsafe { table.update(|r| r.with_granule(r.granule() + 10)) };
         assert_eq!(b.get().granule(), 12);
         let mut released = vec![];
         table.drain_released(|r| released.push(r.granule()));

@@ -19,7 +19,7 @@ pub struct SideTable {
 impl SideTable {
     /// A table of `len` zero entries.
     pub fn new(len: usize) -> Result<Self, ConfigError> {
-        Ok(SideTable { memory: VirtualRegion::reserve(len * 4)?, len })
+        Ok(SideTable { memory: VirtualRegion::reserve_accessible(len * 4)?, len })
     }
 
     /// The number of entries.

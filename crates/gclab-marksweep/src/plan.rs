@@ -76,7 +76,7 @@ impl MarkSweepHeap {
         config.pools.validate()?;
         let limit = config.heap.heap_limit;
         let pool_reserve = limit.next_multiple_of(config.pools.arena_bytes);
-        let large_reserve = limit.next_multiple_of(gclab_core::PAGE_SIZE);
+        let large_reserve = LargeObjectSpace::reserve_for(limit, pool_reserve);
         let mut memory = ObjectMemory::new(
             pool_reserve.next_multiple_of(gclab_core::CARVE_ALIGN)
                 + large_reserve.next_multiple_of(gclab_core::CARVE_ALIGN),
@@ -121,13 +121,16 @@ impl MarkSweepHeap {
                     return Ok(granule);
                 }
             }
-            let may_commit = self.heap_bytes() + self.pools.arena_bytes() <= self.limit;
-            if self.pools.take_pool(&self.memory, class, may_commit) {
+            let room = self.limit.saturating_sub(self.heap_bytes());
+            if self.pools.take_pool(&self.memory, class, room) {
                 self.stats.set_heap_bytes(self.heap_bytes());
                 return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
             }
             if collected {
-                return Err(self.exhausted(self.pools.arena_bytes()));
+                // After a full collection no free pool is left committed (it would have been
+                // taken), so what the heap holds is live cells and large objects: a new pool
+                // truly does not fit under the limit.
+                return Err(self.exhausted(self.pools.config().pool_bytes));
             }
             self.collect_full();
             collected = true;

@@ -39,7 +39,7 @@ impl NoGcHeap {
         let Some(size) = object_size(slots, bytes) else {
             return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
         };
-        let Some(granule) = self.space.alloc(size) else {
+        let Some(granule) = self.space.alloc(&self.memory, size) else {
             return Err(self.out_of_room(slots, bytes, size));
         };
         self.stats.note_allocation(size);

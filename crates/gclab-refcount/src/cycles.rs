@@ -1,6 +1,5 @@
 //! The cycle detector: CPython's generational trial deletion, and the gc-module API.
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use gclab_core::{CollectionKind, Heap, ObjRef, ObjectMemory};
@@ -171,7 +170,7 @@ impl RefcountHeap {
         for &g in set.iter().rev() {
             let Some(internal) = self.gens.unreached_internal(g) else { continue };
             // SAFETY: set members are live containers.
-            let count = unsafe { self.memory.object(g as usize) }.meta().load(Relaxed) & COUNT_MASK;
+            let count = unsafe { self.memory.object(g as usize) }.meta() & COUNT_MASK;
             if count <= internal && internal != LOW_MASK {
                 continue;
             }

@@ -5,7 +5,6 @@ use gclab_core::{
     Roots, Stats, Tag, VerifyError,
 };
 use gclab_space::{LargeObjectSpace, PoolSpace};
-use std::sync::atomic::Ordering::Relaxed;
 
 use crate::cycles::GcState;
 use crate::generations::{Generations, List};
@@ -94,9 +93,10 @@ impl RefcountHeap {
         config.validate()?;
         let limit = config.heap.heap_limit;
         let pool_reserve = limit.next_multiple_of(gclab_core::CARVE_ALIGN);
-        let mut memory = ObjectMemory::new(2 * pool_reserve)?;
+        let large_reserve = LargeObjectSpace::reserve_for(limit, pool_reserve);
+        let mut memory = ObjectMemory::new(pool_reserve + large_reserve.next_multiple_of(gclab_core::CARVE_ALIGN))?;
         let pools = PoolSpace::new(&mut memory, pool_reserve, config.pools)?;
-        let large = LargeObjectSpace::new(&mut memory, pool_reserve);
+        let large = LargeObjectSpace::new(&mut memory, large_reserve);
         let gens = Generations::new(memory.valid_bits().len())?;
         Ok(RefcountHeap {
             memory,
@@ -119,7 +119,7 @@ impl RefcountHeap {
     #[track_caller]
     pub fn refcount(&self, obj: ObjRef) -> usize {
         let object = self.memory.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
-        (object.meta().load(Relaxed) & COUNT_MASK) as usize
+        (object.meta() & COUNT_MASK) as usize
     }
 
     /// Bytes held from the system by the object spaces.
@@ -135,10 +135,11 @@ impl RefcountHeap {
     pub(crate) fn inc(&self, granule: usize) {
         // SAFETY: callers pass granules of live objects (validated references, or slots and
         // roots, which only hold live objects).
-        let meta = unsafe { self.memory.object(granule) }.meta();
-        let word = meta.load(Relaxed);
+        let object = unsafe { self.memory.object(granule) };
+        let word = object.meta();
         if word & COUNT_MASK != IMMORTAL {
-            meta.store(word + 1, Relaxed);
+            // SAFETY: this backend owns the count; one more reference now exists.
+            unsafe { object.set_meta(word + 1) };
         }
     }
 
@@ -161,7 +162,7 @@ impl RefcountHeap {
                 // SAFETY: a doomed object is live until freed below, and only once doomed
                 // (its count went from 1 to 0 exactly once).
                 let object = unsafe { self.memory.object(granule) };
-                let tracked = object.meta().load(Relaxed) & TRACKED != 0;
+                let tracked = object.meta() & TRACKED != 0;
                 let mut next = None;
                 // The last slot's referent first: a structure built bottom up (children
                 // tracked before their parent) is then freed in the reverse of the order it
@@ -264,7 +265,7 @@ impl RefcountHeap {
             if self.memory.is_object(granule) {
                 // SAFETY: the valid bit is set, so an object starts here (the newest one).
                 let object = unsafe { self.memory.object(granule) };
-                if object.meta().load(Relaxed) & COUNT_MASK == 0 {
+                if object.meta() & COUNT_MASK == 0 {
                     self.doomed.push(granule as u32);
                 }
             }
@@ -321,9 +322,10 @@ impl RefcountHeap {
                 track |= !immutable || self.may_be_tracked(r.granule() as usize);
             }
         }
-        // SAFETY: `obj` was just allocated with `slots >= from_roots` null slots, and the
-        // stack holds `from_roots` entries (checked); the immutable flag binds the mutator only.
-        unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) };
+        // SAFETY: the stack holds only references validated when pushed and kept alive by
+        // their counts, which move into the slots with them (no count changes); the immutable
+        // flag binds the mutator only. `move_roots_into` checks `obj`'s slot count itself.
+        unsafe { self.memory.move_roots_into(&mut self.roots.stack, obj, from_roots) };
         if track {
             self.track(granule);
         }
@@ -338,15 +340,16 @@ impl RefcountHeap {
     fn may_be_tracked(&self, granule: usize) -> bool {
         // SAFETY: callers pass granules of live objects (referents of a live object).
         let object = unsafe { self.memory.object(granule) };
-        object.slot_count() != 0 && (!object.is_immutable() || object.meta().load(Relaxed) & TRACKED != 0)
+        object.slot_count() != 0 && (!object.is_immutable() || object.meta() & TRACKED != 0)
     }
 
     /// Starts tracking a container that just received its first reference.
     #[cold]
     fn track(&mut self, granule: usize) {
         // SAFETY: `granule` is a validated live object.
-        let meta = unsafe { self.memory.object(granule) }.meta();
-        meta.store(meta.load(Relaxed) | TRACKED, Relaxed);
+        let object = unsafe { self.memory.object(granule) };
+        // SAFETY: this backend owns the tracked bit; the object joins a generation list just below.
+        unsafe { object.set_meta(object.meta() | TRACKED) };
         self.gens.push(granule as u32, List::Young);
         self.gc.note_tracked();
     }
@@ -357,7 +360,7 @@ impl RefcountHeap {
         loop {
             // A free pool of a committed arena first; then, rather than commit a new arena,
             // return the cached cells of every class to their pools, which may free some.
-            if self.pools.take_pool(&self.memory, class, false) {
+            if self.pools.take_pool(&self.memory, class, 0) {
                 return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
             }
             if self.pools.cached_bytes() > 0 {
@@ -367,14 +370,14 @@ impl RefcountHeap {
                 }
                 continue;
             }
-            let may_commit = self.heap_bytes() + self.pools.arena_bytes() <= self.limit;
-            if self.pools.take_pool(&self.memory, class, may_commit) {
+            let room = self.limit.saturating_sub(self.heap_bytes());
+            if self.pools.take_pool(&self.memory, class, room) {
                 self.stats.set_heap_bytes(self.heap_bytes());
                 return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
             }
             if collected {
                 return Err(AllocError::HeapExhausted {
-                    requested: self.pools.arena_bytes(),
+                    requested: self.pools.config().pool_bytes,
                     heap_bytes: self.heap_bytes(),
                     limit: self.limit,
                 });
@@ -427,13 +430,14 @@ pub(crate) fn decrement(memory: &ObjectMemory, doomed: &mut Vec<u32>, granule: u
 pub(crate) fn release(memory: &ObjectMemory, granule: usize) -> bool {
     // SAFETY: every counted reference is to a live object (validated when counted, and an
     // object is freed only when its count is zero).
-    let meta = unsafe { memory.object(granule) }.meta();
-    let word = meta.load(Relaxed);
+    let object = unsafe { memory.object(granule) };
+    let word = object.meta();
     debug_assert!(word & COUNT_MASK > 0, "reference count underflow at granule {granule:#x}");
     match word & COUNT_MASK {
         IMMORTAL => false,
         count => {
-            meta.store(word - 1, Relaxed);
+            // SAFETY: this backend owns the count; one reference to the object went away.
+            unsafe { object.set_meta(word - 1) };
             count == 1
         }
     }
@@ -485,7 +489,7 @@ impl Heap for RefcountHeap {
         self.memory.check_value(value)?;
         let (object, slot) = self.memory.writable_slot(obj, index)?;
         let old = slot.get();
-        let untracked = object.meta().load(Relaxed) & TRACKED == 0;
+        let untracked = object.meta() & TRACKED == 0;
         // The new referent is counted before the old one is released, so storing a slot's
         // own value, or a value only the old referent keeps alive, is safe.
         if let Some(value) = value {
@@ -534,7 +538,8 @@ impl Heap for RefcountHeap {
             self.memory.resolve(obj)?;
             self.inc(obj.granule() as usize);
         }
-        let old = self.roots.stack.set(index, obj)?;
+        // SAFETY: `obj` was validated just above (and is now counted).
+        let old = unsafe { self.roots.stack.set(index, obj) }?;
         if let Some(old) = old {
             self.dec(old.granule() as usize);
             self.free_doomed();

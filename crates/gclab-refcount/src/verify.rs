@@ -1,7 +1,6 @@
 //! The refcount backend's invariants.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering::Relaxed;
 
 use gclab_core::{ensure, Heap, VerifyError};
 
@@ -44,7 +43,7 @@ pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
     for &g in &objects {
         // SAFETY: as above.
         let object = unsafe { heap.memory.object(g) };
-        let word = object.meta().load(Relaxed);
+        let word = object.meta();
         let count = word & COUNT_MASK;
         let want = expected.get(&(g as u32)).copied().unwrap_or(0);
         ensure!(
@@ -62,8 +61,7 @@ pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
                 // SAFETY: references in slots were validated above.
                 let referent = unsafe { heap.memory.object(r.granule() as usize) };
                 cyclable |= !object.is_immutable()
-                    || (referent.slot_count() != 0
-                        && (!referent.is_immutable() || referent.meta().load(Relaxed) & TRACKED != 0));
+                    || (referent.slot_count() != 0 && (!referent.is_immutable() || referent.meta() & TRACKED != 0));
             });
             ensure!(!cyclable, "container at granule {g:#x} holds references that may form a cycle but is not tracked");
             continue;
@@ -76,7 +74,7 @@ pub(crate) fn verify(heap: &RefcountHeap) -> Result<(), VerifyError> {
     }
     let containers = objects.iter().filter(|&&g| {
         // SAFETY: as above.
-        unsafe { heap.memory.object(g) }.meta().load(Relaxed) & TRACKED != 0
+        unsafe { heap.memory.object(g) }.meta() & TRACKED != 0
     });
     ensure!(containers.count() == heap.gens.tracked(), "generation lists count other than the tracked containers");
     heap.gens.verify()?;

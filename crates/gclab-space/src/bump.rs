@@ -7,10 +7,11 @@ use gclab_core::{ensure, ObjectMemory, VerifyError, GRANULE, PAGE_SIZE};
 /// [`BumpSpace::reset`] empties the whole space at once (what a copying nursery does after
 /// evacuating it), and a no-GC heap never empties it at all.
 ///
-/// Memory is taken from the system as the cursor passes each 4 KiB page (the region is
-/// reserved, and the kernel commits pages on first touch), so [`BumpSpace::committed_bytes`] is
-/// the cursor rounded up to a page. Fresh pages read as zero, so objects need no clearing;
-/// `reset` returns the pages to the system, which makes them zero again.
+/// The range is made accessible a megabyte ahead of the cursor (the allocation's slow path),
+/// and the kernel commits each 4 KiB page as the cursor first touches it, so
+/// [`BumpSpace::committed_bytes`] is the cursor rounded up to a page; past the accessible end
+/// the reservation faults. Fresh pages read as zero, so objects need no clearing; `reset`
+/// returns the pages to the system, which makes them zero (and inaccessible) again.
 #[derive(Debug)]
 pub struct BumpSpace {
     /// Byte offset of the space in the heap's region.
@@ -21,29 +22,59 @@ pub struct BumpSpace {
     cursor: usize,
     /// Objects handed out since the last reset.
     objects: usize,
+    /// Bytes from `start` made accessible (a multiple of the page size, at least `cursor`).
+    accessible: usize,
+    /// [`ObjectMemory::identity`] of the memory the space was carved from.
+    memory_identity: u64,
 }
+
+/// How far ahead of the cursor the space makes memory accessible: one system call per
+/// megabyte allocated.
+const COMMIT_AHEAD: usize = 1 << 20;
 
 impl BumpSpace {
     /// A space of up to `bytes` (rounded up to pages), carved from `memory`.
     pub fn new(memory: &mut ObjectMemory, bytes: usize) -> Self {
         let capacity = bytes.next_multiple_of(PAGE_SIZE);
         let start = memory.carve(capacity);
-        BumpSpace { start, capacity, cursor: 0, objects: 0 }
+        BumpSpace { start, capacity, cursor: 0, objects: 0, accessible: 0, memory_identity: memory.identity() }
     }
 
     /// Hands out `size` bytes (a multiple of [`GRANULE`]) and returns the first granule, or
-    /// `None` when the space has fewer than `size` bytes left. The memory is zero, never used
-    /// since the space was made or last reset.
+    /// `None` when the space has fewer than `size` bytes left (or the system refused to make
+    /// more of it accessible). The memory is zero, never used since the space was made or
+    /// last reset.
     #[inline]
-    pub fn alloc(&mut self, size: usize) -> Option<usize> {
+    pub fn alloc(&mut self, memory: &ObjectMemory, size: usize) -> Option<usize> {
         debug_assert!(size % GRANULE == 0 && size > 0, "bump allocation of {size} bytes");
-        if size > self.capacity - self.cursor {
+        if size > self.accessible - self.cursor && !self.make_accessible(memory, size) {
             return None;
         }
         let offset = self.start + self.cursor;
         self.cursor += size;
         self.objects += 1;
         Some(offset / GRANULE)
+    }
+
+    /// Makes at least `size` bytes past the cursor accessible (and up to [`COMMIT_AHEAD`]
+    /// more), if the space has them; returns whether it did.
+    #[cold]
+    fn make_accessible(&mut self, memory: &ObjectMemory, size: usize) -> bool {
+        assert!(
+            memory.identity() == self.memory_identity,
+            "a bump space was handed the memory of another heap (heap {})",
+            memory.heap_id()
+        );
+        if size > self.capacity - self.cursor {
+            return false;
+        }
+        let end =
+            (self.cursor + size).max(self.accessible + COMMIT_AHEAD).next_multiple_of(PAGE_SIZE).min(self.capacity);
+        if !memory.commit(self.start + self.accessible, end - self.accessible) {
+            return false;
+        }
+        self.accessible = end;
+        true
     }
 
     /// Bytes handed out since the last reset.
@@ -108,20 +139,34 @@ impl BumpSpace {
     /// moves the cursor back to the start.
     ///
     /// # Safety
-    /// No slot or root outside the space may refer to an object in it (a copying collector
-    /// calls this after evacuating the survivors and updating every reference).
+    /// `memory` must be the one this space was carved from, and no slot or root outside the
+    /// space may refer to an object in it (a copying collector calls this after evacuating the
+    /// survivors and updating every reference).
     pub unsafe fn reset(&mut self, memory: &ObjectMemory) {
         let first = self.start / GRANULE;
-        memory.valid_bits().clear_range(first, first + self.used_granules_rounded());
-        memory.decommit(self.start, self.committed_bytes());
+        // SAFETY: every object of the space dies here, and nothing refers to them (the
+        // caller's contract).
+        unsafe { memory.valid_bits_writer() }.clear_range(first, first + self.used_granules_rounded());
+        // SAFETY: as above: nothing refers into the space, and it is committed again before
+        // anything is handed out.
+        unsafe { memory.release(self.start, self.accessible) };
         self.cursor = 0;
         self.objects = 0;
+        self.accessible = 0;
     }
 
     /// Checks that the objects handed out tile `start..start + cursor` exactly: each object's
     /// valid bit is set where the previous one ends, their count matches, and no valid bit lies
     /// past the cursor.
     pub fn verify(&self, memory: &ObjectMemory) -> Result<(), VerifyError> {
+        ensure!(memory.identity() == self.memory_identity, "bump space: verified against another heap's memory");
+        ensure!(
+            self.cursor <= self.accessible && self.accessible <= self.capacity,
+            "bump space: cursor {} past the accessible end {} or capacity {}",
+            self.cursor,
+            self.accessible,
+            self.capacity
+        );
         ensure!(self.cursor % GRANULE == 0, "bump space: cursor {} is not granule-aligned", self.cursor);
         ensure!(self.cursor <= self.capacity, "bump space: cursor {} past capacity {}", self.cursor, self.capacity);
         let first = self.start / GRANULE;

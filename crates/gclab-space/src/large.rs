@@ -1,22 +1,31 @@
 //! The large-object space: page-granular runs, each object alone on its pages.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use gclab_core::{ensure, ObjectMemory, SideBitmap, VerifyError, GRANULE, PAGE_SIZE};
 
 /// Objects too big for the pool space, each on its own run of 4 KiB pages.
 ///
-/// Free runs are kept coalesced in address order and reused first-fit; past them the space
-/// grows at its frontier. A freed object's pages go back to the system at once (`madvise`), so
-/// memory handed out is always zero and needs no clearing. Large objects are few, so the
-/// ordered maps here cost little; no per-object work happens on the small-object paths.
+/// Free runs below the frontier are kept coalesced, indexed by address (to merge neighbours)
+/// and by length (to find the **best fit**: the shortest run that holds the request, the
+/// lowest such run on ties), which keeps long runs whole for long requests. Past them the
+/// space grows at its frontier. A plan reserves the space several times its heap limit,
+/// because address space is cheap and fragmentation of it must not refuse a request that
+/// fits under the limit. A freed object's pages go back to the system at once and become
+/// inaccessible; pages handed out are committed fresh, so always zero and never cleared.
+/// Large objects are few, so the ordered maps here cost little; no per-object work happens
+/// on the small-object paths.
 #[derive(Debug)]
 pub struct LargeObjectSpace {
     start: usize,
+    /// [`ObjectMemory::identity`] of the memory the space was carved from.
+    memory_identity: u64,
     max_pages: u32,
     frontier: u32,
     /// Free runs below the frontier: first page -> page count.
     free: BTreeMap<u32, u32>,
+    /// The same runs as (page count, first page), for best fit.
+    free_by_len: BTreeSet<(u32, u32)>,
     /// Allocated objects: first page -> page count.
     objects: BTreeMap<u32, u32>,
     committed_pages: usize,
@@ -24,19 +33,33 @@ pub struct LargeObjectSpace {
 }
 
 impl LargeObjectSpace {
-    /// A space of up to `bytes` (rounded up to pages), carved from `memory`.
+    /// A space of up to `bytes` of address space (rounded up to pages), carved from `memory`.
     pub fn new(memory: &mut ObjectMemory, bytes: usize) -> Self {
         let bytes = bytes.next_multiple_of(PAGE_SIZE);
         let start = memory.carve(bytes);
         LargeObjectSpace {
             start,
+            memory_identity: memory.identity(),
             max_pages: u32::try_from(bytes / PAGE_SIZE).expect("large space under 16 TiB"),
             frontier: 0,
             free: BTreeMap::new(),
+            free_by_len: BTreeSet::new(),
             objects: BTreeMap::new(),
             committed_pages: 0,
             live_bytes: 0,
         }
+    }
+
+    /// The address space a plan should reserve for this space under a heap limit of `limit`
+    /// bytes, when its other spaces reserve `others` bytes: eight times the limit, or what
+    /// a heap may still reserve. Address space is cheap and the large space never moves its
+    /// objects, so room to place a run past a fragmented stretch is what keeps a request that
+    /// fits under the limit from being refused (Robson's bound for an optimal non-moving
+    /// allocator is the live size times log2 of the ratio of largest to smallest request:
+    /// eight for a 1 MiB heap of page-sized and larger objects).
+    pub fn reserve_for(limit: usize, others: usize) -> usize {
+        let left = gclab_core::MAX_RESERVE.saturating_sub(others.next_multiple_of(gclab_core::CARVE_ALIGN));
+        limit.saturating_mul(8).min(left.saturating_sub(gclab_core::CARVE_ALIGN)).max(limit).next_multiple_of(PAGE_SIZE)
     }
 
     /// The bytes an object of `size` bytes takes from the system here.
@@ -70,16 +93,38 @@ impl LargeObjectSpace {
         byte >= self.start && byte < self.start + self.max_pages as usize * PAGE_SIZE
     }
 
-    /// Finds zeroed pages for an object of `size` bytes and returns its granule, or `None`
-    /// when the space has no run that long.
-    pub fn alloc(&mut self, size: usize) -> Option<usize> {
+    #[track_caller]
+    fn check_memory(&self, memory: &ObjectMemory) {
+        assert!(
+            memory.identity() == self.memory_identity,
+            "a large-object space was handed the memory of another heap (heap {})",
+            memory.heap_id()
+        );
+    }
+
+    fn insert_free(&mut self, first: u32, pages: u32) {
+        self.free.insert(first, pages);
+        self.free_by_len.insert((pages, first));
+    }
+
+    fn remove_free(&mut self, first: u32) -> Option<u32> {
+        let pages = self.free.remove(&first)?;
+        self.free_by_len.remove(&(pages, first));
+        Some(pages)
+    }
+
+    /// Finds pages for an object of `size` bytes, commits them (zero) and returns its
+    /// granule, or `None` when the space has no run that long (or the system refused to
+    /// commit the pages).
+    pub fn alloc(&mut self, memory: &ObjectMemory, size: usize) -> Option<usize> {
+        self.check_memory(memory);
         let pages = u32::try_from(Self::footprint(size) / PAGE_SIZE).ok()?;
-        let fit = self.free.iter().find(|&(_, &len)| len >= pages).map(|(&first, &len)| (first, len));
+        let fit = self.free_by_len.range((pages, 0)..).next().copied();
         let first = match fit {
-            Some((first, len)) => {
-                self.free.remove(&first);
+            Some((len, first)) => {
+                self.remove_free(first);
                 if len > pages {
-                    self.free.insert(first + pages, len - pages);
+                    self.insert_free(first + pages, len - pages);
                 }
                 first
             }
@@ -89,6 +134,10 @@ impl LargeObjectSpace {
             }
             None => return None,
         };
+        if !memory.commit(self.start + first as usize * PAGE_SIZE, pages as usize * PAGE_SIZE) {
+            self.free_run(first, pages);
+            return None;
+        }
         self.objects.insert(first, pages);
         self.committed_pages += pages as usize;
         self.live_bytes += pages as usize * PAGE_SIZE;
@@ -96,9 +145,10 @@ impl LargeObjectSpace {
     }
 
     /// Finds pages for an object of `size` bytes only if the heap — this space and `pools` —
-    /// then holds at most `limit` bytes from the system, returning the pool space's wholly
-    /// empty arenas first if that makes room (they were kept for small objects, which can
-    /// commit them again). `None` if it does not fit: the caller collects and tries again.
+    /// then holds at most `limit` bytes from the system. If it would not, the pool space
+    /// first returns what it holds without using: wholly empty arenas, then the free pools of
+    /// partly used ones (small objects can commit them again). `None` if it still does not
+    /// fit: the caller collects and tries again.
     pub fn alloc_within(
         &mut self,
         pools: &mut crate::PoolSpace,
@@ -112,9 +162,12 @@ impl LargeObjectSpace {
             pools.release_empty_arenas(memory, 0);
         }
         if held(self, pools) + footprint > limit {
+            pools.decommit_free_pools(memory);
+        }
+        if held(self, pools) + footprint > limit {
             return None;
         }
-        self.alloc(size)
+        self.alloc(memory, size)
     }
 
     #[inline]
@@ -131,39 +184,49 @@ impl LargeObjectSpace {
     /// released.
     ///
     /// # Safety
-    /// An object of this space must start at `granule`, and no slot or root may refer to it.
+    /// `memory` must be the one this space was carved from, an object of this space must start
+    /// at `granule`, and no slot or root may refer to it.
     pub unsafe fn free(&mut self, memory: &ObjectMemory, granule: usize) -> usize {
         let first = self.page_of(granule);
         let pages = self.objects.remove(&first).expect("free of an object not in the large space");
         // SAFETY: forwarded to the caller.
         unsafe { memory.free_object(granule) };
-        memory.decommit(self.start + first as usize * PAGE_SIZE, pages as usize * PAGE_SIZE);
+        // SAFETY: the object's pages hold nothing else, and nothing refers to it (the
+        // caller's contract); the run is committed again before it is handed out.
+        unsafe { memory.release(self.start + first as usize * PAGE_SIZE, pages as usize * PAGE_SIZE) };
         self.committed_pages -= pages as usize;
         self.live_bytes -= pages as usize * PAGE_SIZE;
+        self.free_run(first, pages);
+        pages as usize * PAGE_SIZE
+    }
+
+    /// Adds `first..first + pages` to the free runs, merged with its neighbours, or moves the
+    /// frontier back if the run ends there.
+    fn free_run(&mut self, first: u32, pages: u32) {
         let (mut first, mut pages) = (first, pages);
         if let Some((&before, &len)) = self.free.range(..first).next_back() {
             if before + len == first {
-                self.free.remove(&before);
+                self.remove_free(before);
                 first = before;
                 pages += len;
             }
         }
-        if let Some(len) = self.free.remove(&(first + pages)) {
+        if let Some(len) = self.remove_free(first + pages) {
             pages += len;
         }
         if first + pages == self.frontier {
             self.frontier = first;
         } else {
-            self.free.insert(first, pages);
+            self.insert_free(first, pages);
         }
-        pages as usize * PAGE_SIZE
     }
 
     /// Frees every object whose bit in `marks` is clear and clears the bits of the others.
     /// Returns the objects and bytes freed.
     ///
     /// # Safety
-    /// Every object whose mark is clear must be unreachable from every slot and root.
+    /// `memory` must be the one this space was carved from, and every object whose mark is
+    /// clear must be unreachable from every slot and root.
     pub unsafe fn sweep(&mut self, memory: &ObjectMemory, marks: &SideBitmap) -> (usize, usize) {
         let dead: Vec<usize> = self
             .objects
@@ -189,8 +252,10 @@ impl LargeObjectSpace {
     }
 
     /// Checks that objects and free runs tile the space below the frontier without overlap,
-    /// that free runs are coalesced, that every object has its valid bit, and the totals.
+    /// that free runs are coalesced and indexed by length, that every object has its valid
+    /// bit, and the totals.
     pub fn verify(&self, memory: &ObjectMemory) -> Result<(), VerifyError> {
+        self.check_memory(memory);
         let mut runs: Vec<(u32, u32, bool)> = self.objects.iter().map(|(&f, &n)| (f, n, true)).collect();
         runs.extend(self.free.iter().map(|(&f, &n)| (f, n, false)));
         runs.sort_unstable();
@@ -202,10 +267,16 @@ impl LargeObjectSpace {
             ensure!(is_object || !previous_free, "large space: free runs at page {first} not coalesced");
             if is_object {
                 ensure!(memory.is_object(self.granule_of(first)), "large object at page {first} has no valid bit");
+            } else {
+                ensure!(
+                    self.free_by_len.contains(&(pages, first)),
+                    "large space: free run at page {first} not indexed"
+                );
             }
             previous_free = !is_object;
             next = first + pages;
         }
+        ensure!(self.free_by_len.len() == self.free.len(), "large space: the length index disagrees with the runs");
         ensure!(next == self.frontier, "large space: runs end at page {next}, frontier is {}", self.frontier);
         let pages: usize = self.objects.values().map(|&n| n as usize).sum();
         ensure!(

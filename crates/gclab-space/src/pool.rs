@@ -17,7 +17,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use gclab_core::{ensure, ConfigError, ObjectMemory, SideBitmap, VerifyError, GRANULE};
+use gclab_core::{ensure, ConfigError, ObjectMemory, SideBitmap, VerifyError, GRANULE, PAGE_SIZE};
 
 use crate::size_class::{SizeClasses, MAX_CLASS_BYTES};
 
@@ -48,8 +48,9 @@ impl PoolConfig {
     /// Checks the geometry, naming the field at fault.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |field, reason: &str| Err(ConfigError { field, reason: reason.to_string() });
-        if !self.pool_bytes.is_power_of_two() || !(1024..=1 << 20).contains(&self.pool_bytes) {
-            return bad("pool_bytes", "must be a power of two from 1 KiB to 1 MiB");
+        // Pools are returned to the system one by one, and the system works in pages.
+        if !self.pool_bytes.is_power_of_two() || !(PAGE_SIZE..=1 << 20).contains(&self.pool_bytes) {
+            return bad("pool_bytes", "must be a power of two from 4 KiB (a page) to 1 MiB");
         }
         if !self.arena_bytes.is_power_of_two() || self.arena_bytes > gclab_core::CARVE_ALIGN {
             return bad("arena_bytes", "must be a power of two of at most 1 MiB");
@@ -81,7 +82,9 @@ struct Pool {
     /// Links in the class's usable list (or `next` in the arena's free-pool list).
     prev: u32,
     next: u32,
-    /// A free pool whose pages were returned to the system by `decommit_free_pools`.
+    /// A free pool whose pages were returned to the system (and made inaccessible) by
+    /// `decommit_free_pools`. In an arena's free-pool list such pools come after every
+    /// committed one: pools are decommitted all at once and freed pools join at the head.
     decommitted: bool,
 }
 
@@ -110,6 +113,9 @@ struct Arena {
 #[derive(Debug)]
 pub struct PoolSpace {
     config: PoolConfig,
+    /// [`ObjectMemory::identity`] of the memory the space was carved from: every method that
+    /// touches memory checks that it is handed that one.
+    memory_identity: u64,
     classes: SizeClasses,
     /// Byte offset of the space in the heap's region.
     start: usize,
@@ -150,6 +156,7 @@ impl PoolSpace {
         let pools_per_arena = (config.arena_bytes / config.pool_bytes) as u32;
         let classes = SizeClasses::new(config.max_object_bytes);
         Ok(PoolSpace {
+            memory_identity: memory.identity(),
             usable: vec![NIL; classes.len()],
             cache: vec![NIL; classes.len()],
             classes,
@@ -232,12 +239,30 @@ impl PoolSpace {
         (self.start + pool as usize * self.config.pool_bytes + offset as usize) / GRANULE
     }
 
+    /// Panics unless `memory` is the one this space was carved from. Every safe method that
+    /// touches memory calls it (only where it touches memory, to keep it off the bump path):
+    /// the space's bookkeeping describes that memory and no other.
     #[inline]
-    fn link_word(memory: &ObjectMemory, granule: usize) -> &AtomicU64 {
-        // SAFETY: `granule` is a cell of a pool in a committed arena of this space, so the
-        // address is inside the region, 16-aligned, and holds no live object (it is free):
-        // its first word is ours to use as a link, accessed atomically only.
-        unsafe { &*memory.addr_of(granule).cast::<AtomicU64>() }
+    #[track_caller]
+    fn check_memory(&self, memory: &ObjectMemory) {
+        assert!(
+            memory.identity() == self.memory_identity,
+            "a pool space was handed the memory of another heap (heap {})",
+            memory.heap_id()
+        );
+    }
+
+    /// The first word of the free cell at `granule`, which links its list.
+    ///
+    /// # Safety
+    /// `memory` must be this space's (see [`PoolSpace::check_memory`]) and `granule` a cell of
+    /// a pool in use by this space (so committed), holding no live object.
+    #[inline]
+    unsafe fn link_word(memory: &ObjectMemory, granule: usize) -> &AtomicU64 {
+        // SAFETY: the cell lies inside the region, in a committed arena, 16-aligned, and
+        // holds no live object (it is free): its first word is ours to use as a link,
+        // accessed atomically only.
+        unsafe { &*memory.addr_of_unchecked(granule).cast::<AtomicU64>() }
     }
 
     /// Allocates a cell of `class` from a usable pool, returning its granule; `None` when the
@@ -251,9 +276,12 @@ impl PoolSpace {
         }
         let pool = &mut self.pools[index as usize];
         let offset = if pool.free_head != NIL {
+            assert!(memory.identity() == self.memory_identity, "a pool space was handed the memory of another heap");
             let offset = pool.free_head;
             let granule = (self.start + index as usize * self.config.pool_bytes + offset as usize) / GRANULE;
-            pool.free_head = Self::link_word(memory, granule).load(Relaxed) as u32;
+            // SAFETY: the memory is this space's (checked); the head of a pool's free list is
+            // a free cell of that pool.
+            pool.free_head = unsafe { Self::link_word(memory, granule) }.load(Relaxed) as u32;
             offset
         } else {
             let offset = pool.bump;
@@ -270,27 +298,35 @@ impl PoolSpace {
         Some(self.granule_of(index, offset))
     }
 
-    /// Gives `class` a fresh pool from the fullest arena with a free pool, committing a new
-    /// arena if none has one and `may_commit` allows it. Returns whether a pool was added.
-    pub fn take_pool(&mut self, memory: &ObjectMemory, class: usize, may_commit: bool) -> bool {
-        let arena = if self.bucket_mask != 0 {
-            self.buckets[self.bucket_mask.trailing_zeros() as usize]
-        } else if may_commit {
-            match self.commit_arena(memory) {
-                Some(a) => a,
-                None => return false,
-            }
-        } else {
-            return false;
+    /// Gives `class` a fresh pool, taking memory from the system only within `room` bytes
+    /// (the caller's headroom under its heap limit). In order: a committed free pool of the
+    /// fullest arena that has one (obmalloc's policy: lightly used arenas drain); else a free
+    /// pool whose pages were returned (`pool_bytes` of room); else a new arena, committed
+    /// whole when `room` allows and otherwise one pool of it (so a heap limit is never
+    /// refused for want of a whole arena when a pool fits). Returns whether a pool was added; on `true`, [`PoolSpace::committed_bytes`]
+    /// may have grown (by at most `room`).
+    pub fn take_pool(&mut self, memory: &ObjectMemory, class: usize, room: usize) -> bool {
+        self.check_memory(memory);
+        let pool_bytes = self.config.pool_bytes;
+        let index = match self.free_pool(false) {
+            Some(index) => index,
+            None => match self.free_pool(true) {
+                Some(index) if room >= pool_bytes => {
+                    if !memory.commit(self.start + index as usize * pool_bytes, pool_bytes) {
+                        return false;
+                    }
+                    self.pools[index as usize].decommitted = false;
+                    self.decommitted_pools -= 1;
+                    index
+                }
+                _ if room >= pool_bytes => match self.commit_arena(memory, room) {
+                    Some(arena) => self.arenas[arena as usize].free_head,
+                    None => return false,
+                },
+                _ => return false,
+            },
         };
-        let index = self.arenas[arena as usize].free_head;
-        debug_assert!(index != NIL, "arena in a bucket has a free pool");
-        self.arenas[arena as usize].free_head = self.pools[index as usize].next;
-        self.set_free_pools(arena, self.arenas[arena as usize].free_pools - 1);
-        if self.pools[index as usize].decommitted {
-            // Its pages come back, zeroed, as they are touched.
-            self.decommitted_pools -= 1;
-        }
+        self.unlink_free_pool(index);
         let cell = self.classes.size(class) as u32;
         self.pools[index as usize] = Pool {
             class: class as u8,
@@ -307,21 +343,79 @@ impl PoolSpace {
         true
     }
 
-    fn commit_arena(&mut self, _memory: &ObjectMemory) -> Option<u32> {
-        let arena = match self.released.pop() {
-            Some(a) => a,
-            None if self.arenas.len() < self.max_arenas => {
-                self.arenas.push(Arena { committed: false, free_pools: 0, free_head: NIL, prev: NIL, next: NIL });
-                self.pools.extend(std::iter::repeat_n(FREE_POOL, self.pools_per_arena as usize));
-                (self.arenas.len() - 1) as u32
+    /// A free pool of the fullest arena that has one: committed unless `decommitted`. The
+    /// common case is one look at the lowest non-empty bucket; a decommitted head sends the
+    /// search through the other arenas (rare: only after `decommit_free_pools`).
+    fn free_pool(&self, decommitted: bool) -> Option<u32> {
+        let mut mask = self.bucket_mask;
+        while mask != 0 {
+            let mut arena = self.buckets[mask.trailing_zeros() as usize];
+            while arena != NIL {
+                let head = self.arenas[arena as usize].free_head;
+                // Committed free pools come first in an arena's list, so the head tells
+                // whether it has any; a decommitted pool is found at the head or not at all
+                // when the arena has none committed, else anywhere after: walk for it.
+                let mut p = head;
+                while p != NIL {
+                    if self.pools[p as usize].decommitted == decommitted {
+                        return Some(p);
+                    }
+                    if !decommitted {
+                        break;
+                    }
+                    p = self.pools[p as usize].next;
+                }
+                arena = self.arenas[arena as usize].next;
             }
+            mask &= mask - 1;
+        }
+        None
+    }
+
+    /// Takes free pool `index` off its arena's free-pool list.
+    fn unlink_free_pool(&mut self, index: u32) {
+        let arena = index / self.pools_per_arena;
+        let mut p = self.arenas[arena as usize].free_head;
+        let next = self.pools[index as usize].next;
+        if p == index {
+            self.arenas[arena as usize].free_head = next;
+        } else {
+            while self.pools[p as usize].next != index {
+                p = self.pools[p as usize].next;
+                debug_assert!(p != NIL, "free pool {index} is on its arena's list");
+            }
+            self.pools[p as usize].next = next;
+        }
+        self.set_free_pools(arena, self.arenas[arena as usize].free_pools - 1);
+    }
+
+    /// Takes a new arena from the system (a released one first): all of it if `room` holds
+    /// an arena, else only its first pool, the others left decommitted (inaccessible, not
+    /// counted) for `take_pool` to commit one by one.
+    fn commit_arena(&mut self, memory: &ObjectMemory, room: usize) -> Option<u32> {
+        let arena = match self.released.last() {
+            Some(&a) => a,
+            None if self.arenas.len() < self.max_arenas => self.arenas.len() as u32,
             None => return None,
         };
+        let (arena_bytes, pool_bytes) = (self.config.arena_bytes, self.config.pool_bytes);
+        let whole = room >= arena_bytes;
+        if !memory.commit(self.start + arena as usize * arena_bytes, if whole { arena_bytes } else { pool_bytes }) {
+            return None;
+        }
+        if self.released.pop().is_none() {
+            self.arenas.push(Arena { committed: false, free_pools: 0, free_head: NIL, prev: NIL, next: NIL });
+            self.pools.extend(std::iter::repeat_n(FREE_POOL, self.pools_per_arena as usize));
+        }
         let first = arena * self.pools_per_arena;
-        // Thread the free-pool list so the lowest pool comes first.
+        // Thread the free-pool list so the lowest pool comes first (and, when only the first
+        // is committed, the committed pool before the decommitted ones).
         for p in first..first + self.pools_per_arena {
-            self.pools[p as usize] =
-                Pool { next: if p + 1 < first + self.pools_per_arena { p + 1 } else { NIL }, ..FREE_POOL };
+            let next = if p + 1 < first + self.pools_per_arena { p + 1 } else { NIL };
+            self.pools[p as usize] = Pool { next, decommitted: !whole && p != first, ..FREE_POOL };
+        }
+        if !whole {
+            self.decommitted_pools += self.pools_per_arena as usize - 1;
         }
         self.arenas[arena as usize] = Arena { committed: true, free_pools: 0, free_head: first, prev: NIL, next: NIL };
         self.set_free_pools(arena, self.pools_per_arena);
@@ -333,7 +427,8 @@ impl PoolSpace {
     /// Returns the cell's size.
     ///
     /// # Safety
-    /// An object of this space must start at `granule`, and no slot or root may refer to it.
+    /// `memory` must be the one this space was carved from, an object of this space must start
+    /// at `granule`, and no slot or root may refer to it.
     pub unsafe fn free(&mut self, memory: &ObjectMemory, granule: usize) -> usize {
         // SAFETY: forwarded to the caller.
         unsafe { memory.free_object(granule) };
@@ -353,7 +448,9 @@ impl PoolSpace {
         let offset = (byte & (self.config.pool_bytes - 1)) as u32;
         let pool = &mut self.pools[index as usize];
         debug_assert!(pool.class != NO_CLASS && offset % pool.cell == 0, "free of a non-cell");
-        Self::link_word(memory, granule).store(pool.free_head as u64, Relaxed);
+        // SAFETY: callers pass this space's memory and a cell of a pool in use that holds no
+        // live object (its object was just freed).
+        unsafe { Self::link_word(memory, granule) }.store(pool.free_head as u64, Relaxed);
         pool.free_head = offset;
         let was_full = pool.live == pool.capacity;
         pool.live -= 1;
@@ -390,6 +487,9 @@ impl PoolSpace {
     pub unsafe fn sweep(&mut self, memory: &ObjectMemory, marks: &SideBitmap) -> (usize, usize) {
         // Cached cells have their valid bits clear but count as in use: return them first.
         self.flush_cache(memory);
+        // SAFETY: the sweep clears valid bits only of unmarked objects, which the caller
+        // guarantees are unreachable, and their cells go back on their pools' free lists.
+        let valid_bits = unsafe { memory.valid_bits_writer() };
         let (mut objects, mut bytes) = (0, 0);
         let words_per_pool = self.config.pool_bytes / GRANULE / 64;
         for index in 0..self.pools.len() {
@@ -398,7 +498,6 @@ impl PoolSpace {
             }
             let first_word = self.granule_of(index as u32, 0) / 64;
             let words = first_word..first_word + words_per_pool;
-            let valid_bits = memory.valid_bits();
             let survivors: u32 = words
                 .clone()
                 .map(|w| (valid_bits.word(w).load(Relaxed) & marks.word(w).load(Relaxed)).count_ones())
@@ -434,7 +533,9 @@ impl PoolSpace {
                 while dead != 0 {
                     let granule = w * 64 + dead.trailing_zeros() as usize;
                     dead &= dead - 1;
-                    Self::link_word(memory, granule).store(free_head as u64, Relaxed);
+                    // SAFETY: a dead cell of a pool in use, in this space's memory (checked
+                    // by `flush_cache` above).
+                    unsafe { Self::link_word(memory, granule) }.store(free_head as u64, Relaxed);
                     free_head = ((granule * GRANULE - self.start) & (self.config.pool_bytes - 1)) as u32;
                 }
             }
@@ -454,9 +555,11 @@ impl PoolSpace {
     /// CPython keeps an arena's memory while a single object in it lives, so a heap that
     /// keeps one object in a thousand stays at its peak size. Pools are the unit that empties
     /// first: returning free pools of arenas that cannot be returned whole gives that memory
-    /// back. A decommitted pool reads as zero and is committed again by the kernel when it is
-    /// next used. Wholly free arenas are left to [`PoolSpace::release_empty_arenas`].
+    /// back. A decommitted pool is inaccessible until [`PoolSpace::take_pool`] commits it
+    /// again (within the room it is given), zero. Wholly free arenas are left to
+    /// [`PoolSpace::release_empty_arenas`].
     pub fn decommit_free_pools(&mut self, memory: &ObjectMemory) -> usize {
+        self.check_memory(memory);
         let mut decommitted = 0;
         for arena in &self.arenas {
             if !arena.committed || arena.free_pools == 0 || arena.free_pools == self.pools_per_arena {
@@ -467,7 +570,10 @@ impl PoolSpace {
                 let pool = &mut self.pools[p as usize];
                 if !pool.decommitted {
                     pool.decommitted = true;
-                    memory.decommit(self.start + p as usize * self.config.pool_bytes, self.config.pool_bytes);
+                    // SAFETY: a free pool of this space's memory (checked) holds no object and
+                    // no free cell: nothing refers into it, and nothing touches it until
+                    // `take_pool` commits it again.
+                    unsafe { memory.release(self.start + p as usize * self.config.pool_bytes, self.config.pool_bytes) };
                     decommitted += 1;
                 }
                 p = pool.next;
@@ -493,6 +599,7 @@ impl PoolSpace {
     /// Returns wholly free arenas to the system, keeping `keep` of them committed for the
     /// allocations to come. Returns how many were released.
     pub fn release_empty_arenas(&mut self, memory: &ObjectMemory, keep: usize) -> usize {
+        self.check_memory(memory);
         let full = self.pools_per_arena as usize;
         let mut kept = 0;
         let mut released = 0;
@@ -509,7 +616,11 @@ impl PoolSpace {
                 self.unlink_bucket(arena);
                 self.arenas[arena as usize] =
                     Arena { committed: false, free_pools: 0, free_head: NIL, prev: NIL, next: NIL };
-                memory.decommit(self.start + arena as usize * self.config.arena_bytes, self.config.arena_bytes);
+                // SAFETY: every pool of this arena is free, in this space's memory (checked):
+                // nothing refers into it, and nothing touches it until `commit_arena`.
+                unsafe {
+                    memory.release(self.start + arena as usize * self.config.arena_bytes, self.config.arena_bytes)
+                };
                 self.released.push(arena);
                 self.committed_arenas -= 1;
                 released += 1;
@@ -596,6 +707,7 @@ impl PoolSpace {
     /// cell-aligned, no duplicates, valid bits clear), valid bits only at allocated cells,
     /// usable lists, arena buckets and the totals.
     pub fn verify(&self, memory: &ObjectMemory) -> Result<(), VerifyError> {
+        self.check_memory(memory);
         let pool_granules = self.config.pool_bytes / GRANULE;
         let (cached, cached_cells) = self.verify_cache(memory)?;
         let mut in_usable = vec![false; self.pools.len()];
@@ -636,9 +748,16 @@ impl PoolSpace {
                 arena.free_pools
             );
             let (mut p, mut steps) = (arena.free_head, 0);
+            let mut seen_decommitted = false;
             while p != NIL {
                 ensure!(pools.contains(&(p as usize)), "arena {a}'s free-pool list leaves the arena");
                 ensure!(self.pools[p as usize].class == NO_CLASS, "pool {p} on a free-pool list is in use");
+                let decommitted = self.pools[p as usize].decommitted;
+                ensure!(
+                    decommitted || !seen_decommitted,
+                    "arena {a}'s free-pool list has committed pool {p} after a decommitted one"
+                );
+                seen_decommitted |= decommitted;
                 steps += 1;
                 ensure!(steps <= free_pools, "arena {a}'s free-pool list is longer than its free pools");
                 p = self.pools[p as usize].next;
@@ -697,7 +816,8 @@ impl PoolSpace {
                     let granule = self.granule_of(index as u32, offset);
                     ensure!(!memory.is_object(granule), "pool {index}: free cell {offset} has its valid bit set");
                     free += 1;
-                    offset = Self::link_word(memory, granule).load(Relaxed) as u32;
+                    // SAFETY: this space's memory (checked); a free cell of a pool in use.
+                    offset = unsafe { Self::link_word(memory, granule) }.load(Relaxed) as u32;
                 }
                 ensure!(
                     pool.live + free + (pool.capacity - pool.bump / cell) == pool.capacity,

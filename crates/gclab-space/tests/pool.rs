@@ -16,7 +16,7 @@ fn alloc(memory: &mut ObjectMemory, space: &mut PoolSpace, bytes: usize) -> Opti
     let granule = match space.alloc(memory, class) {
         Some(g) => g,
         None => {
-            if !space.take_pool(memory, class, true) {
+            if !space.take_pool(memory, class, usize::MAX) {
                 return None;
             }
             space.alloc(memory, class).unwrap()
@@ -127,7 +127,7 @@ fn large_space_reuses_and_coalesces_runs() {
     let mut large = LargeObjectSpace::new(&mut memory, 64 << 20);
     let mut objects = vec![];
     for i in 1..=8 {
-        let g = large.alloc(i * 10_000).unwrap();
+        let g = large.alloc(&memory, i * 10_000).unwrap();
         // SAFETY: fresh pages handed out for this size.
         unsafe { memory.init_object(g, Tag(0), 0, (i * 10_000 - 16) as u32, true, false) };
         objects.push(g);
@@ -139,7 +139,7 @@ fn large_space_reuses_and_coalesces_runs() {
     }
     large.verify(&memory).unwrap();
     // Freed runs of 30, 40 and 50 KB coalesced: a 100 KB object fits in them.
-    let g = large.alloc(100_000).unwrap();
+    let g = large.alloc(&memory, 100_000).unwrap();
     assert_eq!(g, objects[2]);
     large.verify(&memory).unwrap_err(); // its valid bit is not set yet
                                         // SAFETY: fresh pages for this size.

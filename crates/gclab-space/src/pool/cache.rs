@@ -25,7 +25,8 @@ impl PoolSpace {
     /// cell on its class's cache list. Returns the cell's size.
     ///
     /// # Safety
-    /// An object of this space must start at `granule`, and no slot or root may refer to it.
+    /// `memory` must be the one this space was carved from, an object of this space must start
+    /// at `granule`, and no slot or root may refer to it.
     #[inline]
     pub unsafe fn free_to_cache(&mut self, memory: &ObjectMemory, granule: usize) -> usize {
         // SAFETY: forwarded to the caller.
@@ -33,7 +34,8 @@ impl PoolSpace {
         let pool = &self.pools[(granule * GRANULE - self.start) >> self.pool_shift];
         debug_assert!(pool.class != NO_CLASS, "free of a cell in a free pool");
         let (class, cell) = (pool.class as usize, pool.cell as usize);
-        Self::link_word(memory, granule).store(u64::from(self.cache[class]), Relaxed);
+        // SAFETY: the caller passes this space's memory and an object of it, freed just now.
+        unsafe { Self::link_word(memory, granule) }.store(u64::from(self.cache[class]), Relaxed);
         self.cache[class] = granule as u32;
         // Still in use for its pool: only the cache's totals change (`live_objects()` is the
         // pools' count less the cached cells).
@@ -50,7 +52,9 @@ impl PoolSpace {
         if head == NIL {
             return None;
         }
-        self.cache[class] = Self::link_word(memory, head as usize).load(Relaxed) as u32;
+        self.check_memory(memory);
+        // SAFETY: this space's memory (checked); a cached cell is a free cell of a pool in use.
+        self.cache[class] = unsafe { Self::link_word(memory, head as usize) }.load(Relaxed) as u32;
         let cell = self.classes.size(class);
         self.cached_cells -= 1;
         self.cached_bytes -= cell;
@@ -60,11 +64,13 @@ impl PoolSpace {
     /// Returns every cached cell to its pool (pools may empty and go back to their arenas).
     /// Returns how many cells were returned.
     pub fn flush_cache(&mut self, memory: &ObjectMemory) -> usize {
+        self.check_memory(memory);
         let flushed = self.cached_cells;
         for class in 0..self.cache.len() {
             let mut granule = std::mem::replace(&mut self.cache[class], NIL);
             while granule != NIL {
-                let next = Self::link_word(memory, granule as usize).load(Relaxed) as u32;
+                // SAFETY: this space's memory (checked); a cached cell.
+                let next = unsafe { Self::link_word(memory, granule as usize) }.load(Relaxed) as u32;
                 self.return_cell(memory, granule as usize);
                 granule = next;
             }
@@ -104,7 +110,8 @@ impl PoolSpace {
                 cells += 1;
                 bytes += pool.cell as usize;
                 ensure!(cells <= self.cached_cells, "the cell cache holds more cells than counted, or loops");
-                granule = Self::link_word(memory, granule as usize).load(Relaxed) as u32;
+                // SAFETY: this space's memory (checked by the caller, `verify`); a cached cell.
+                granule = unsafe { Self::link_word(memory, granule as usize) }.load(Relaxed) as u32;
             }
         }
         ensure!(bytes == self.cached_bytes, "{bytes} bytes cached, {} counted", self.cached_bytes);
