@@ -294,6 +294,11 @@ impl RefcountHeap {
 
     /// Moves every tracked container to the permanent generation, which no collection scans
     /// (`gc.freeze()`): for a pre-fork server, nothing it holds is touched again.
+    ///
+    /// Reference counting still frees a frozen object whose count reaches zero, but a frozen
+    /// cycle that becomes garbage stays allocated until [`RefcountHeap::unfreeze`] and the next
+    /// full collection, so `live_objects()` may then exceed the reachable objects (the
+    /// `Heap::live_objects` contract says so).
     pub fn freeze(&mut self) {
         for list in [List::Young, List::Middle, List::OldPending, List::Old] {
             self.gens.move_all(list, List::Frozen);
