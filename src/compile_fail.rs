@@ -81,6 +81,11 @@
 //! stack.push(gclab::ObjRef::from_bits(0xdead_beef));
 //! ```
 //!
+//! 6. `plain_roots_and_memory!` moving roots into whatever a safe `allocate_object` returned:
+//! the macro now calls `AllocateObject::allocate_object`, an `unsafe trait` whose implementor
+//! promises a fresh object with the slots asked for; without `unsafe impl` the backend does
+//! not compile (the `compile_fail` example on `gclab::backend::AllocateObject`).
+//!
 //! The same reproducers with `unsafe` blocks added compile, which shows the failures above
 //! are the `unsafe` requirements and not typos:
 //!

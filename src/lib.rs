@@ -57,9 +57,9 @@ pub use gclab_core::{
 /// calls can corrupt a heap.
 pub mod backend {
     pub use gclab_core::{
-        check_from_roots, ensure, object_size, plain_roots_and_memory, HeapId, Object, ObjectMemory, PauseTimer,
-        RootStack, RootTable, Roots, SideBitmap, SideTable, Slot, Trigger, ValidBits, VirtualRegion, CARVE_ALIGN,
-        GRANULE, HEADER_BYTES, MAX_RESERVE, PAGE_SIZE,
+        check_from_roots, ensure, object_size, plain_roots_and_memory, AllocateObject, HeapId, Object, ObjectMemory,
+        PauseTimer, RootStack, RootTable, Roots, SideBitmap, SideTable, Slot, Trigger, ValidBits, VirtualRegion,
+        CARVE_ALIGN, GRANULE, HEADER_BYTES, MAX_RESERVE, PAGE_SIZE,
     };
     pub use gclab_space::{
         mark_transitive, BumpSpace, LargeObjectSpace, PoolConfig, PoolSpace, SizeClasses, MAX_CLASS_BYTES,

@@ -1,10 +1,50 @@
 //! The `Heap` methods that most backends implement the same way.
 
+use crate::{AllocError, ObjRef, Tag};
+
+/// A backend's allocation routine, trusted by [`plain_roots_and_memory!`](crate::plain_roots_and_memory)
+/// to hand back a fresh object, so that moving root-stack entries into its slots needs no
+/// check. Implementing it is a promise, hence `unsafe`.
+///
+/// # Safety
+/// On `Ok(obj)`, `allocate_object(tag, slots, bytes, immutable)` must return a reference to an
+/// object it has just initialised in the heap's `memory` field (through
+/// `ObjectMemory::init_object`) with exactly `slots` slots and `bytes` data bytes, live until
+/// the heap next collects. The macro writes `from_roots <= slots` slots of it without checks.
+///
+/// A backend using the macro without this promise does not compile:
+///
+/// ```compile_fail
+/// use gclab_core::*;
+/// struct Toy { memory: ObjectMemory, roots: Roots }
+/// impl Toy {
+///     fn allocate_object(&mut self, _: Tag, _: usize, _: usize, _: bool) -> Result<ObjRef, AllocError> {
+///         unimplemented!()
+///     }
+/// }
+/// impl Heap for Toy {
+///     const NAME: &'static str = "toy";
+///     fn with_config(_: HeapConfig) -> Result<Self, ConfigError> { unimplemented!() }
+///     fn allocate(&mut self, _: Tag, _: usize, _: usize) -> Result<ObjRef, AllocError> { unimplemented!() }
+///     fn try_store(&mut self, _: ObjRef, _: usize, _: Option<ObjRef>) -> Result<(), RefError> { unimplemented!() }
+///     plain_roots_and_memory!();
+///     fn collect(&mut self, _: CollectionKind) {}
+///     fn stats(&self) -> &Stats { unimplemented!() }
+///     fn live_objects(&self) -> usize { 0 }
+///     fn verify(&self) -> Result<(), VerifyError> { Ok(()) }
+/// }
+/// ```
+pub unsafe trait AllocateObject {
+    /// Allocates an object of `slots` null slots and `bytes` zero data bytes, immutable if
+    /// `immutable` (the body of `allocate`, `allocate_from_roots` and `allocate_immutable`).
+    fn allocate_object(&mut self, tag: Tag, slots: usize, bytes: usize, immutable: bool) -> Result<ObjRef, AllocError>;
+}
+
 /// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut`,
 /// `allocate_from_roots`, `allocate_immutable` and root-stack and handle methods for a heap whose fields
 /// `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
-/// change (tracing collectors find roots when they collect) and no write barrier, and which has
-/// an inherent `allocate_object(tag, slots, bytes, immutable)` (its `allocate`). A backend
+/// change (tracing collectors find roots when they collect) and no write barrier, and which
+/// implements [`AllocateObject`] (an `unsafe impl`: the macro trusts it). A backend
 /// that must see root changes or reference writes (reference counting, generations) writes
 /// these methods itself.
 ///
@@ -87,12 +127,12 @@ macro_rules! plain_roots_and_memory {
     (@move $heap:ident, $tag:ident, $slots:ident, $bytes:ident, $from_roots:ident, $immutable:expr) => {{
         $crate::check_from_roots($slots, $from_roots, $heap.roots.stack.len());
         // The operands stay rooted through the allocation.
-        let obj = $heap.allocate_object($tag, $slots, $bytes, $immutable)?;
-        // SAFETY: the stack was filled through `Roots`, which validates every entry against
-        // this heap's memory, and roots keep their objects alive; this heap needs no barrier.
-        // (`move_roots_into` itself checks that `obj` is live with `from_roots` slots, since
-        // `allocate_object` is the macro user's safe method and is not trusted.)
-        unsafe { $heap.memory.move_roots_into(&mut $heap.roots.stack, obj, $from_roots) };
+        let obj = $crate::AllocateObject::allocate_object($heap, $tag, $slots, $bytes, $immutable)?;
+        // SAFETY: `AllocateObject` promises a fresh object of `slots >= from_roots` slots
+        // (checked by `check_from_roots`) in this memory; the stack was filled through `Roots`,
+        // which validates every entry, and roots keep their objects alive; this heap needs no
+        // barrier, and the immutable flag binds the mutator only.
+        unsafe { $heap.memory.move_roots_into(&mut $heap.roots.stack, obj.granule() as usize, $from_roots) };
         Ok(obj)
     }};
 }

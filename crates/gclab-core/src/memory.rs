@@ -250,28 +250,20 @@ impl ObjectMemory {
     }
 
     /// Moves the top `n` entries of `stack` into slots `0..n` of the object at `granule`,
-    /// deepest entry first, and pops them; returns whether any was non-null. The entries are
-    /// not validated again: the root stack holds only references validated when pushed and
-    /// kept alive by being roots.
-    ///
-    /// Panics, naming the mistake, if `obj` is not a live object of this memory with at least
-    /// `n` slots, or the stack holds fewer than `n` entries: those are checked (one header
-    /// read), not trusted.
+    /// deepest entry first, and pops them; returns whether any was non-null. Neither the
+    /// object nor the entries are validated: this is the allocation fast path of
+    /// `allocate_from_roots`, right after the backend made the object.
     ///
     /// # Safety
-    /// Every entry of `stack` must be null or a live object of this memory (a stack filled
-    /// through [`crate::Roots`], which validates), and the caller must do what the backend's
-    /// barrier would for these writes (a counting backend: nothing, the stack's counts become
-    /// the slots').
+    /// An object of this memory with at least `n` slots must start at `granule`, `n` must not
+    /// exceed the stack's depth, every entry of `stack` must be null or a live object of this
+    /// memory (a stack filled through [`crate::Roots`], which validates), and the caller must
+    /// do what the backend's barrier would for these writes (a counting backend: nothing, the
+    /// stack's counts become the slots').
     #[inline]
-    #[track_caller]
-    pub unsafe fn move_roots_into(&self, stack: &mut RootStack, obj: ObjRef, n: usize) -> bool {
-        let object = self.resolve(obj).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            n <= object.slot_count(),
-            "move_roots_into: {n} root-stack entries do not fit in an object of {} slots",
-            object.slot_count()
-        );
+    pub unsafe fn move_roots_into(&self, stack: &mut RootStack, granule: usize, n: usize) -> bool {
+        // SAFETY: forwarded to the caller.
+        let object = unsafe { self.object(granule) };
         let mut any = false;
         stack.take_top(n, |i, value| {
             any |= value.is_some();

@@ -1,5 +1,6 @@
 //! The mark-sweep plan: a pool space, a large-object space, a mark bitmap and a tracer.
 
+use gclab_core::AllocateObject;
 use gclab_core::{
     ensure, object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory, RefError,
     Roots, SideBitmap, Stats, Tag, Trigger, VerifyError,
@@ -40,36 +41,6 @@ impl std::fmt::Debug for MarkSweepHeap {
 }
 
 impl MarkSweepHeap {
-    /// Allocates an object, immutable if `immutable` (the body of `allocate`,
-    /// `allocate_from_roots` and `allocate_immutable`).
-    #[inline]
-    pub(crate) fn allocate_object(
-        &mut self,
-        tag: Tag,
-        slots: usize,
-        bytes: usize,
-        immutable: bool,
-    ) -> Result<ObjRef, AllocError> {
-        let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
-        };
-        let (granule, fresh) = match self.pools.classes().class_of(size) {
-            Some(class) => {
-                let granule = match self.pools.alloc(&self.memory, class) {
-                    Some(granule) => granule,
-                    None => self.alloc_small_slow(class)?,
-                };
-                self.trigger.note_allocated(self.pools.classes().size(class));
-                (granule, false)
-            }
-            None => (self.alloc_large(slots, bytes, size)?, true),
-        };
-        self.stats.note_allocation(size);
-        // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
-        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
-        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh, immutable) })
-    }
-
     /// Makes a heap with backend-specific settings.
     pub fn with_backend_config(config: MarkSweepConfig) -> Result<Self, ConfigError> {
         config.heap.validate()?;
@@ -152,9 +123,11 @@ impl MarkSweepHeap {
             collected = true;
         }
         loop {
-            if let Some(granule) = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit) {
+            let granule = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit);
+            // Set even on a refusal: `alloc_within` may have returned arenas and pools first.
+            self.stats.set_heap_bytes(self.heap_bytes());
+            if let Some(granule) = granule {
                 self.trigger.note_allocated(footprint);
-                self.stats.set_heap_bytes(self.heap_bytes());
                 return Ok(granule);
             }
             if collected {
@@ -212,6 +185,34 @@ impl MarkSweepHeap {
         stats.bump("bytes_freed", (small_bytes + large_bytes) as u64);
         stats.bump("arenas_released", released as u64);
         stats.end_pause(timer, CollectionKind::Full, live_bytes);
+    }
+}
+
+// SAFETY: `allocate_object` returns only objects it has just initialised in `self.memory`
+// with `init_object`, with exactly the slots and bytes asked for.
+unsafe impl AllocateObject for MarkSweepHeap {
+    /// Allocates an object, immutable if `immutable` (the body of `allocate`,
+    /// `allocate_from_roots` and `allocate_immutable`).
+    #[inline]
+    fn allocate_object(&mut self, tag: Tag, slots: usize, bytes: usize, immutable: bool) -> Result<ObjRef, AllocError> {
+        let Some(size) = object_size(slots, bytes) else {
+            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+        };
+        let (granule, fresh) = match self.pools.classes().class_of(size) {
+            Some(class) => {
+                let granule = match self.pools.alloc(&self.memory, class) {
+                    Some(granule) => granule,
+                    None => self.alloc_small_slow(class)?,
+                };
+                self.trigger.note_allocated(self.pools.classes().size(class));
+                (granule, false)
+            }
+            None => (self.alloc_large(slots, bytes, size)?, true),
+        };
+        self.stats.note_allocation(size);
+        // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
+        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
+        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh, immutable) })
     }
 }
 

@@ -1,5 +1,6 @@
 //! The no-GC plan: one bump space, roots, statistics; no collector.
 
+use gclab_core::AllocateObject;
 use gclab_core::{
     ensure, object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory, RefError,
     Roots, Stats, Tag, VerifyError, CARVE_ALIGN,
@@ -26,16 +27,29 @@ impl std::fmt::Debug for NoGcHeap {
 }
 
 impl NoGcHeap {
+    /// Bytes held from the system: the pages the cursor has reached.
+    pub fn heap_bytes(&self) -> usize {
+        self.space.committed_bytes()
+    }
+
+    /// The error for an object of `size` bytes that the space cannot hold.
+    #[cold]
+    fn out_of_room(&self, slots: usize, bytes: usize, size: usize) -> AllocError {
+        if size > self.limit {
+            AllocError::TooLarge { slots, bytes, max_bytes: self.limit }
+        } else {
+            AllocError::HeapExhausted { requested: size, heap_bytes: self.heap_bytes(), limit: self.limit }
+        }
+    }
+}
+
+// SAFETY: `allocate_object` returns only objects it has just initialised in `self.memory`
+// with `init_object`, with exactly the slots and bytes asked for.
+unsafe impl AllocateObject for NoGcHeap {
     /// Allocates an object, immutable if `immutable` (the body of `allocate`,
     /// `allocate_from_roots` and `allocate_immutable`).
     #[inline]
-    pub(crate) fn allocate_object(
-        &mut self,
-        tag: Tag,
-        slots: usize,
-        bytes: usize,
-        immutable: bool,
-    ) -> Result<ObjRef, AllocError> {
+    fn allocate_object(&mut self, tag: Tag, slots: usize, bytes: usize, immutable: bool) -> Result<ObjRef, AllocError> {
         let Some(size) = object_size(slots, bytes) else {
             return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
         };
@@ -50,21 +64,6 @@ impl NoGcHeap {
         // SAFETY: the space just handed out `size` bytes at `granule`, never used before:
         // fresh pages of the reserved region, which read as zero.
         Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, true, immutable) })
-    }
-
-    /// Bytes held from the system: the pages the cursor has reached.
-    pub fn heap_bytes(&self) -> usize {
-        self.space.committed_bytes()
-    }
-
-    /// The error for an object of `size` bytes that the space cannot hold.
-    #[cold]
-    fn out_of_room(&self, slots: usize, bytes: usize, size: usize) -> AllocError {
-        if size > self.limit {
-            AllocError::TooLarge { slots, bytes, max_bytes: self.limit }
-        } else {
-            AllocError::HeapExhausted { requested: size, heap_bytes: self.heap_bytes(), limit: self.limit }
-        }
     }
 }
 

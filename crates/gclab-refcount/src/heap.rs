@@ -322,10 +322,11 @@ impl RefcountHeap {
                 track |= !immutable || self.may_be_tracked(r.granule() as usize);
             }
         }
-        // SAFETY: the stack holds only references validated when pushed and kept alive by
-        // their counts, which move into the slots with them (no count changes); the immutable
-        // flag binds the mutator only. `move_roots_into` checks `obj`'s slot count itself.
-        unsafe { self.memory.move_roots_into(&mut self.roots.stack, obj, from_roots) };
+        // SAFETY: `obj` was just allocated by this heap with `slots >= from_roots` null slots
+        // (checked above); the stack holds only references validated when pushed and kept
+        // alive by their counts, which move into the slots with them (no count changes); the
+        // immutable flag binds the mutator only.
+        unsafe { self.memory.move_roots_into(&mut self.roots.stack, granule, from_roots) };
         if track {
             self.track(granule);
         }
@@ -398,8 +399,10 @@ impl RefcountHeap {
         let footprint = LargeObjectSpace::footprint(size);
         let mut collected = false;
         loop {
-            if let Some(granule) = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit) {
-                self.stats.set_heap_bytes(self.heap_bytes());
+            let granule = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit);
+            // Set even on a refusal: `alloc_within` may have returned arenas and pools first.
+            self.stats.set_heap_bytes(self.heap_bytes());
+            if let Some(granule) = granule {
                 return Ok(granule);
             }
             if collected {
