@@ -81,21 +81,24 @@ impl MarkSweepHeap {
         AllocError::HeapExhausted { requested, heap_bytes: self.heap_bytes(), limit: self.limit }
     }
 
+    /// Opens a new allocation run for `class` (its bytes count towards the trigger at once,
+    /// as a TLAB's do), collecting first if the trigger says so or if no pool fits under the
+    /// limit, and returns its first cell.
     #[cold]
+    #[inline(never)]
     fn alloc_small_slow(&mut self, class: usize) -> Result<usize, AllocError> {
         let mut collected = false;
         loop {
             if self.trigger.due() && !collected {
                 self.collect_full();
                 collected = true;
-                if let Some(granule) = self.pools.alloc(&self.memory, class) {
-                    return Ok(granule);
-                }
             }
             let room = self.limit.saturating_sub(self.heap_bytes());
-            if self.pools.take_pool(&self.memory, class, room) {
+            if let Some(bytes) = self.pools.refill(&self.memory, class, room) {
+                self.trigger.note_allocated(bytes);
                 self.stats.set_heap_bytes(self.heap_bytes());
-                return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
+                // SAFETY: as in `allocate_object`.
+                return Ok(unsafe { self.pools.alloc_fast(&self.memory, class) }.expect("a new run has a free cell"));
             }
             if collected {
                 // After a full collection no free pool is left committed (it would have been
@@ -105,9 +108,6 @@ impl MarkSweepHeap {
             }
             self.collect_full();
             collected = true;
-            if let Some(granule) = self.pools.alloc(&self.memory, class) {
-                return Ok(granule);
-            }
         }
     }
 
@@ -200,11 +200,12 @@ unsafe impl AllocateObject for MarkSweepHeap {
         };
         let (granule, fresh) = match self.pools.classes().class_of(size) {
             Some(class) => {
-                let granule = match self.pools.alloc(&self.memory, class) {
+                // SAFETY: the pool space was carved from `self.memory`; `class_of` returns a
+                // class of the space. (The trigger counts whole runs, in the slow path.)
+                let granule = match unsafe { self.pools.alloc_fast(&self.memory, class) } {
                     Some(granule) => granule,
                     None => self.alloc_small_slow(class)?,
                 };
-                self.trigger.note_allocated(self.pools.classes().size(class));
                 (granule, false)
             }
             None => (self.alloc_large(slots, bytes, size)?, true),

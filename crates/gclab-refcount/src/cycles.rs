@@ -226,6 +226,7 @@ impl RefcountHeap {
             unsafe { self.free_object(g as usize, false) };
         }
         if generation == 2 {
+            // Also closes the open allocation runs, which pin their pools.
             self.flush_cell_cache();
         }
         self.release_spare_arenas();

@@ -73,7 +73,9 @@ impl RefcountHeap {
         let (granule, fresh) = match self.pools.classes().class_of(size) {
             Some(class) => match self.pools.alloc_from_cache(&self.memory, class) {
                 Some(granule) => (granule, false),
-                None => match self.pools.alloc(&self.memory, class) {
+                // SAFETY: the pool space was carved from `self.memory`; `class_of` returns a
+                // class of the space.
+                None => match unsafe { self.pools.alloc_fast(&self.memory, class) } {
                     Some(granule) => (granule, false),
                     None => (self.alloc_small_slow(class)?, false),
                 },
@@ -247,10 +249,12 @@ impl RefcountHeap {
         }
     }
 
-    /// Returns the cached cells to their pools.
+    /// Returns the cached cells to their pools, and closes the open allocation runs (which
+    /// pin their pools too), so pools whose objects all died go back to their arenas.
     #[cold]
     pub(crate) fn flush_cell_cache(&mut self) {
         let flushed = self.pools.flush_cache(&self.memory);
+        self.pools.close_runs(&self.memory);
         self.stats.bump("cached_cells_flushed", flushed as u64);
     }
 
@@ -355,26 +359,30 @@ impl RefcountHeap {
         self.gc.note_tracked();
     }
 
+    /// Opens a new allocation run for `class` and returns its first cell: on a usable pool
+    /// or a committed free pool first; then, rather than commit memory, after returning the
+    /// cached cells of every class to their pools (which may free some); then within the
+    /// room under the limit; then after a full collection.
     #[cold]
+    #[inline(never)]
     fn alloc_small_slow(&mut self, class: usize) -> Result<usize, AllocError> {
         let mut collected = false;
         loop {
-            // A free pool of a committed arena first; then, rather than commit a new arena,
-            // return the cached cells of every class to their pools, which may free some.
-            if self.pools.take_pool(&self.memory, class, 0) {
-                return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
-            }
-            if self.pools.cached_bytes() > 0 {
-                self.flush_cell_cache();
-                if let Some(granule) = self.pools.alloc(&self.memory, class) {
-                    return Ok(granule);
+            let refilled = match self.pools.refill(&self.memory, class, 0) {
+                Some(bytes) => Some(bytes),
+                None if self.pools.cached_bytes() > 0 => {
+                    self.flush_cell_cache();
+                    continue;
                 }
-                continue;
-            }
-            let room = self.limit.saturating_sub(self.heap_bytes());
-            if self.pools.take_pool(&self.memory, class, room) {
+                None => {
+                    let room = self.limit.saturating_sub(self.heap_bytes());
+                    self.pools.refill(&self.memory, class, room)
+                }
+            };
+            if refilled.is_some() {
                 self.stats.set_heap_bytes(self.heap_bytes());
-                return Ok(self.pools.alloc(&self.memory, class).expect("a fresh pool has a free cell"));
+                // SAFETY: as in `allocate_object`.
+                return Ok(unsafe { self.pools.alloc_fast(&self.memory, class) }.expect("a new run has a free cell"));
             }
             if collected {
                 return Err(AllocError::HeapExhausted {
@@ -385,9 +393,6 @@ impl RefcountHeap {
             }
             self.collect_generation(2);
             collected = true;
-            if let Some(granule) = self.pools.alloc(&self.memory, class) {
-                return Ok(granule);
-            }
         }
     }
 

@@ -146,8 +146,8 @@ impl LargeObjectSpace {
 
     /// Finds pages for an object of `size` bytes only if the heap — this space and `pools` —
     /// then holds at most `limit` bytes from the system. If it would not, the pool space
-    /// first returns what it holds without using: wholly empty arenas, then the free pools of
-    /// partly used ones (small objects can commit them again). `None` if it still does not
+    /// first returns what it holds without using: its open allocation runs, wholly empty
+    /// arenas, then the free pools of partly used ones (small objects can commit them again). `None` if it still does not
     /// fit: the caller collects and tries again.
     pub fn alloc_within(
         &mut self,
@@ -159,6 +159,8 @@ impl LargeObjectSpace {
         let footprint = Self::footprint(size);
         let held = |large: &Self, pools: &crate::PoolSpace| large.committed_bytes() + pools.committed_bytes();
         if held(self, pools) + footprint > limit {
+            // Open allocation runs pin their pools: close them, so emptied pools go back.
+            pools.close_runs(memory);
             pools.release_empty_arenas(memory, 0);
         }
         if held(self, pools) + footprint > limit {

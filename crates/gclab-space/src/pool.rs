@@ -22,6 +22,9 @@ use gclab_core::{ensure, ConfigError, ObjectMemory, SideBitmap, VerifyError, GRA
 use crate::size_class::{SizeClasses, MAX_CLASS_BYTES};
 
 mod cache;
+mod run;
+
+use run::{Run, CLOSED, MAX_CLASSES};
 
 const NIL: u32 = u32::MAX;
 const NO_CLASS: u8 = u8::MAX;
@@ -117,6 +120,8 @@ pub struct PoolSpace {
     /// touches memory checks that it is handed that one.
     memory_identity: u64,
     classes: SizeClasses,
+    /// The open allocation run of each size class (see `run.rs`).
+    runs: [Run; MAX_CLASSES],
     /// Byte offset of the space in the heap's region.
     start: usize,
     max_arenas: usize,
@@ -155,7 +160,9 @@ impl PoolSpace {
         let start = memory.carve(bytes);
         let pools_per_arena = (config.arena_bytes / config.pool_bytes) as u32;
         let classes = SizeClasses::new(config.max_object_bytes);
+        assert!(classes.len() <= MAX_CLASSES, "{} size classes, at most {MAX_CLASSES}", classes.len());
         Ok(PoolSpace {
+            runs: [CLOSED; MAX_CLASSES],
             memory_identity: memory.identity(),
             usable: vec![NIL; classes.len()],
             cache: vec![NIL; classes.len()],
@@ -212,13 +219,13 @@ impl PoolSpace {
     /// Objects allocated and not freed.
     #[inline]
     pub fn live_objects(&self) -> usize {
-        self.live_objects - self.cached_cells
+        self.live_objects - self.cached_cells - self.unused_in_runs().0
     }
 
     /// Bytes in cells of allocated objects.
     #[inline]
     pub fn live_bytes(&self) -> usize {
-        self.live_bytes - self.cached_bytes
+        self.live_bytes - self.cached_bytes - self.unused_in_runs().1
     }
 
     /// Arenas wholly free but still committed.
@@ -263,39 +270,6 @@ impl PoolSpace {
         // holds no live object (it is free): its first word is ours to use as a link,
         // accessed atomically only.
         unsafe { &*memory.addr_of_unchecked(granule).cast::<AtomicU64>() }
-    }
-
-    /// Allocates a cell of `class` from a usable pool, returning its granule; `None` when the
-    /// class has no usable pool (then call [`PoolSpace::take_pool`]). The cell's contents are
-    /// stale: the caller initialises it.
-    #[inline]
-    pub fn alloc(&mut self, memory: &ObjectMemory, class: usize) -> Option<usize> {
-        let index = self.usable[class];
-        if index == NIL {
-            return None;
-        }
-        let pool = &mut self.pools[index as usize];
-        let offset = if pool.free_head != NIL {
-            assert!(memory.identity() == self.memory_identity, "a pool space was handed the memory of another heap");
-            let offset = pool.free_head;
-            let granule = (self.start + index as usize * self.config.pool_bytes + offset as usize) / GRANULE;
-            // SAFETY: the memory is this space's (checked); the head of a pool's free list is
-            // a free cell of that pool.
-            pool.free_head = unsafe { Self::link_word(memory, granule) }.load(Relaxed) as u32;
-            offset
-        } else {
-            let offset = pool.bump;
-            pool.bump += pool.cell;
-            offset
-        };
-        pool.live += 1;
-        let cell = pool.cell as usize;
-        if pool.live == pool.capacity {
-            self.unlink_usable(index);
-        }
-        self.live_objects += 1;
-        self.live_bytes += cell;
-        Some(self.granule_of(index, offset))
     }
 
     /// Gives `class` a fresh pool, taking memory from the system only within `room` bytes
@@ -454,10 +428,15 @@ impl PoolSpace {
         pool.free_head = offset;
         let was_full = pool.live == pool.capacity;
         pool.live -= 1;
-        let (live, cell) = (pool.live, pool.cell as usize);
+        let (live, cell, class) = (pool.live, pool.cell as usize, pool.class as usize);
         if live == 0 {
             if !was_full {
                 self.unlink_usable(index);
+            }
+            // A run still open on the pool has handed out all its cells (they count in
+            // `live`): detach it before the pool goes.
+            if self.runs[class].pool == index {
+                self.runs[class] = CLOSED;
             }
             self.return_pool(index);
         } else if was_full {
@@ -485,8 +464,10 @@ impl PoolSpace {
     /// # Safety
     /// Every object whose mark is clear must be unreachable from every slot and root.
     pub unsafe fn sweep(&mut self, memory: &ObjectMemory, marks: &SideBitmap) -> (usize, usize) {
-        // Cached cells have their valid bits clear but count as in use: return them first.
+        // Cached cells have their valid bits clear but count as in use: return them first,
+        // and the cells of open runs too.
         self.flush_cache(memory);
+        self.close_runs(memory);
         // SAFETY: the sweep clears valid bits only of unmarked objects, which the caller
         // guarantees are unreachable, and their cells go back on their pools' free lists.
         let valid_bits = unsafe { memory.valid_bits_writer() };
@@ -782,28 +763,53 @@ impl PoolSpace {
                     in_usable[index] == (pool.live < pool.capacity),
                     "pool {index}: usable-list membership disagrees with fullness"
                 );
+                // An open run holds cells counted in use but not handed out: its untouched
+                // range (no valid bit may lie there) and its free list.
+                let (run_untouched, run_free) = match self.run_on(index as u32, memory) {
+                    Some((cursor, end, free)) => (cursor..end, free),
+                    None => (0..0, Vec::new()),
+                };
                 let mut valid = 0;
                 let mut misplaced = None;
                 memory.valid_bits().for_each_set(g, g + pool_granules, |v| {
                     let offset = ((v - g) * GRANULE) as u32;
-                    if offset % cell != 0 || offset >= pool.bump {
+                    if offset % cell != 0 || offset >= pool.bump || run_untouched.contains(&v) {
                         misplaced = Some(offset);
                     }
                     valid += 1;
                 });
                 ensure!(misplaced.is_none(), "pool {index}: valid bit at offset {misplaced:?}, not an allocated cell");
                 let in_cache = cached_cells.get(&(index as u32)).map_or(&[][..], Vec::as_slice);
+                let run_unused = (run_untouched.len() * GRANULE / cell as usize + run_free.len()) as u32;
                 ensure!(
-                    valid + in_cache.len() as u32 == pool.live,
-                    "pool {index}: {valid} valid bits and {} cached cells but {} cells in use",
+                    valid + in_cache.len() as u32 + run_unused == pool.live,
+                    "pool {index}: {valid} valid bits, {} cached cells and {run_unused} cells of an open run but {} \
+                     cells in use",
                     in_cache.len(),
                     pool.live
                 );
                 let mut seen = vec![false; pool.capacity as usize];
+                for &offset in &run_free {
+                    ensure!(
+                        offset < pool.bump && offset % cell == 0,
+                        "pool {index}: run's free cell at bad offset {offset}"
+                    );
+                    ensure!(
+                        !seen[(offset / cell) as usize],
+                        "pool {index}: cell {offset} twice on the run's free list"
+                    );
+                    seen[(offset / cell) as usize] = true;
+                    let granule = self.granule_of(index as u32, offset);
+                    ensure!(!memory.is_object(granule), "pool {index}: run's free cell {offset} has its valid bit set");
+                }
                 for &offset in in_cache {
                     ensure!(
                         offset < pool.bump && offset % cell == 0,
                         "pool {index}: cached cell at bad offset {offset}"
+                    );
+                    ensure!(
+                        !seen[(offset / cell) as usize],
+                        "pool {index}: cached cell {offset} also on the run's list"
                     );
                     seen[(offset / cell) as usize] = true;
                 }

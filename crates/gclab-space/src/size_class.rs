@@ -50,10 +50,20 @@ impl SizeClasses {
         SizeClasses { sizes, by_granules, max_bytes }
     }
 
-    /// The class serving objects of `bytes` (a multiple of 16), or `None` above the largest.
+    /// The class serving objects of `bytes`, or `None` above the largest. Always below
+    /// [`SizeClasses::len`]. Up to 512 bytes the classes step by 16, so the class is worked out
+    /// rather than looked up: when `bytes` is known at compile time (the usual case: a runtime
+    /// allocates objects of fixed shapes), the whole computation folds away.
     #[inline]
     pub fn class_of(&self, bytes: usize) -> Option<usize> {
-        self.by_granules.get(bytes / GRANULE).map(|&c| c as usize)
+        if bytes > self.max_bytes {
+            return None;
+        }
+        let granules = bytes.div_ceil(GRANULE);
+        if bytes <= 512 {
+            return Some(granules.saturating_sub(1));
+        }
+        self.by_granules.get(granules).map(|&c| c as usize)
     }
 
     /// The cell size of `class`.
