@@ -73,6 +73,18 @@ impl SideBitmap {
         w.store(w.load(Relaxed) | (1 << (i % 64)), Relaxed);
     }
 
+    /// Sets bit `i` without checking it is in range (not atomic with respect to other writers
+    /// of the same word).
+    ///
+    /// # Safety
+    /// `i < self.len()`.
+    #[inline]
+    pub unsafe fn set_unchecked(&self, i: usize) {
+        // SAFETY: `i < len` (the caller's contract), so word `i / 64` is in range.
+        let w = unsafe { self.word_unchecked(i / 64) };
+        w.store(w.load(Relaxed) | (1 << (i % 64)), Relaxed);
+    }
+
     /// Clears bit `i` (not atomic with respect to other writers of the same word).
     #[inline]
     pub fn clear(&self, i: usize) {

@@ -7,10 +7,11 @@ use crate::{AllocError, ObjRef, Tag};
 /// check. Implementing it is a promise, hence `unsafe`.
 ///
 /// # Safety
-/// On `Ok(obj)`, `allocate_object(tag, slots, bytes, immutable)` must return a reference to an
-/// object it has just initialised in the heap's `memory` field (through
-/// `ObjectMemory::init_object`) with exactly `slots` slots and `bytes` data bytes, live until
-/// the heap next collects. The macro writes `from_roots <= slots` slots of it without checks.
+/// On `Ok(obj)`, `allocate_object(tag, slots, bytes, immutable, filled)` must return a
+/// reference to an object it has just initialised in the heap's `memory` field (through
+/// `ObjectMemory::init_object_filled`) with exactly `slots` slots and `bytes` data bytes, live
+/// until the heap next collects, its slots from `filled` on null. The macro writes slots
+/// `0..filled` (`filled = from_roots <= slots`) at once, without checks.
 ///
 /// A backend using the macro without this promise does not compile:
 ///
@@ -18,7 +19,7 @@ use crate::{AllocError, ObjRef, Tag};
 /// use gclab_core::*;
 /// struct Toy { memory: ObjectMemory, roots: Roots }
 /// impl Toy {
-///     fn allocate_object(&mut self, _: Tag, _: usize, _: usize, _: bool) -> Result<ObjRef, AllocError> {
+///     fn allocate_object(&mut self, _: Tag, _: usize, _: usize, _: bool, _: usize) -> Result<ObjRef, AllocError> {
 ///         unimplemented!()
 ///     }
 /// }
@@ -35,9 +36,18 @@ use crate::{AllocError, ObjRef, Tag};
 /// }
 /// ```
 pub unsafe trait AllocateObject {
-    /// Allocates an object of `slots` null slots and `bytes` zero data bytes, immutable if
-    /// `immutable` (the body of `allocate`, `allocate_from_roots` and `allocate_immutable`).
-    fn allocate_object(&mut self, tag: Tag, slots: usize, bytes: usize, immutable: bool) -> Result<ObjRef, AllocError>;
+    /// Allocates an object of `slots` slots and `bytes` zero data bytes, immutable if
+    /// `immutable`, whose slots from `filled` on are null and whose first `filled` slots are
+    /// left for the caller to write at once (the body of `allocate` with `filled = 0`, and of
+    /// `allocate_from_roots` and `allocate_immutable`).
+    fn allocate_object(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        immutable: bool,
+        filled: usize,
+    ) -> Result<ObjRef, AllocError>;
 }
 
 /// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut`,
@@ -127,9 +137,10 @@ macro_rules! plain_roots_and_memory {
     (@move $heap:ident, $tag:ident, $slots:ident, $bytes:ident, $from_roots:ident, $immutable:expr) => {{
         $crate::check_from_roots($slots, $from_roots, $heap.roots.stack.len());
         // The operands stay rooted through the allocation.
-        let obj = $crate::AllocateObject::allocate_object($heap, $tag, $slots, $bytes, $immutable)?;
+        let obj = $crate::AllocateObject::allocate_object($heap, $tag, $slots, $bytes, $immutable, $from_roots)?;
         // SAFETY: `AllocateObject` promises a fresh object of `slots >= from_roots` slots
-        // (checked by `check_from_roots`) in this memory; the stack was filled through `Roots`,
+        // (checked by `check_from_roots`) in this memory, its first `from_roots` slots to be
+        // written here at once; the stack was filled through `Roots`,
         // which validates every entry, and roots keep their objects alive; this heap needs no
         // barrier, and the immutable flag binds the mutator only.
         unsafe { $heap.memory.move_roots_into(&mut $heap.roots.stack, obj.granule() as usize, $from_roots) };

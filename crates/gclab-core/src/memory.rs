@@ -309,12 +309,44 @@ impl ObjectMemory {
         fresh: bool,
         immutable: bool,
     ) -> ObjRef {
+        // SAFETY: forwarded to the caller; no slot is left unwritten.
+        unsafe { self.init_object_filled(granule, tag, slots, bytes, fresh, immutable, 0) }
+    }
+
+    /// [`ObjectMemory::init_object`], leaving slots `0..filled` unwritten (stale) for the
+    /// caller to fill at once: the allocation path of `allocate_from_roots`.
+    ///
+    /// The sequence number is maintained only under the `checked` feature, the only place it
+    /// is compared; without it every object's is 0.
+    ///
+    /// # Safety
+    /// As [`ObjectMemory::init_object`]; moreover `filled <= slots`, and slots `0..filled`
+    /// must be written with null or live references of this memory before anything else
+    /// reads the object or the heap collects.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn init_object_filled(
+        &mut self,
+        granule: usize,
+        tag: Tag,
+        slots: u32,
+        bytes: u32,
+        fresh: bool,
+        immutable: bool,
+        filled: usize,
+    ) -> ObjRef {
         let seq = self.next_seq;
-        self.next_seq = seq.wrapping_add(1);
+        #[cfg(feature = "checked")]
+        {
+            self.next_seq = seq.wrapping_add(1);
+        }
         // SAFETY: forwarded to the caller; granules are 16-aligned from a page-aligned base.
-        unsafe { Object::init(self.addr_of_unchecked(granule), tag, seq, slots, bytes, !fresh, immutable) };
-        self.valid.writer().set(granule);
-        ObjRef::new(self.heap_id.get(), seq, granule as u32)
+        unsafe {
+            Object::init_filled(self.addr_of_unchecked(granule), tag, seq, slots, bytes, !fresh, immutable, filled)
+        };
+        // SAFETY: the object lies in the region, so its granule is below the bitmap's length.
+        unsafe { self.valid.writer().set_unchecked(granule) };
+        ObjRef::from_parts(self.heap_id.get(), seq, granule as u32)
     }
 
     /// Marks the object at `granule` freed: references to it are rejected from now on.

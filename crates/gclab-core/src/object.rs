@@ -74,7 +74,30 @@ impl<'a> Object<'a> {
     /// object or reference uses.
     #[inline]
     pub unsafe fn init(addr: *mut u8, tag: Tag, seq: u16, slots: u32, bytes: u32, zero: bool, immutable: bool) -> Self {
-        debug_assert!(slots as usize <= MAX_SLOTS);
+        // SAFETY: forwarded to the caller.
+        unsafe { Object::init_filled(addr, tag, seq, slots, bytes, zero, immutable, 0) }
+    }
+
+    /// [`Object::init`], except that the first `filled` slots are left as they are (stale)
+    /// even when `zero`: the caller is about to write them (`allocate_from_roots`), so
+    /// clearing them first would be wasted stores.
+    ///
+    /// # Safety
+    /// As [`Object::init`]; moreover `filled <= slots`, and slots `0..filled` must be written
+    /// (with null or live references) before anything reads the object.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn init_filled(
+        addr: *mut u8,
+        tag: Tag,
+        seq: u16,
+        slots: u32,
+        bytes: u32,
+        zero: bool,
+        immutable: bool,
+        filled: usize,
+    ) -> Self {
+        debug_assert!(slots as usize <= MAX_SLOTS && filled <= slots as usize);
         let word0 = tag.0 as u64 | (seq as u64) << 16 | (slots as u64) << 32 | if immutable { IMMUTABLE } else { 0 };
         // SAFETY: the caller hands us exclusive, aligned, large-enough memory.
         unsafe {
@@ -82,8 +105,11 @@ impl<'a> Object<'a> {
             (*addr.add(8).cast::<AtomicU32>()).store(bytes, Relaxed);
             (*addr.add(12).cast::<AtomicU32>()).store(0, Relaxed);
             if zero {
-                let body = object_size(slots as usize, bytes as usize).unwrap_or(0) - HEADER_BYTES;
-                std::ptr::write_bytes(addr.add(HEADER_BYTES), 0, body);
+                let start = HEADER_BYTES + filled * 8;
+                let end = object_size(slots as usize, bytes as usize).unwrap_or(start);
+                if end > start {
+                    std::ptr::write_bytes(addr.add(start), 0, end - start);
+                }
             }
             Object::from_addr(addr)
         }

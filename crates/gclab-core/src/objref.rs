@@ -42,6 +42,19 @@ impl ObjRef {
         ObjRef(NonZeroU64::new(bits).expect("non-zero heap id"))
     }
 
+    /// Packs a reference whose heap id is known to be non-zero (one from a live heap's
+    /// `HeapId`), without [`ObjRef::new`]'s check: the allocation fast path.
+    #[inline(always)]
+    pub(crate) fn from_parts(heap_id: u16, seq: u16, granule: u32) -> ObjRef {
+        debug_assert!(heap_id != 0);
+        let bits = ((heap_id as u64) << HEAP_SHIFT) | ((seq as u64) << SEQ_SHIFT) | granule as u64;
+        // Callers pass a live heap's id, never zero, so `bits` is non-zero.
+        match NonZeroU64::new(bits) {
+            Some(bits) => ObjRef(bits),
+            None => unreachable!("heap ids are never zero"),
+        }
+    }
+
     /// Rebuilds a reference from [`ObjRef::bits`]; `None` for 0 (the null reference).
     /// Any other value is accepted: heaps validate references on every use.
     #[inline]

@@ -193,8 +193,15 @@ impl MarkSweepHeap {
 unsafe impl AllocateObject for MarkSweepHeap {
     /// Allocates an object, immutable if `immutable` (the body of `allocate`,
     /// `allocate_from_roots` and `allocate_immutable`).
-    #[inline]
-    fn allocate_object(&mut self, tag: Tag, slots: usize, bytes: usize, immutable: bool) -> Result<ObjRef, AllocError> {
+    #[inline(always)]
+    fn allocate_object(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        immutable: bool,
+        filled: usize,
+    ) -> Result<ObjRef, AllocError> {
         let Some(size) = object_size(slots, bytes) else {
             return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
         };
@@ -212,8 +219,11 @@ unsafe impl AllocateObject for MarkSweepHeap {
         };
         self.stats.note_allocation(size);
         // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
-        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
-        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh, immutable) })
+        // no live object. Large-space pages are fresh (zero); pool cells are cleared but for
+        // the first `filled` slots, which the caller (`allocate_from_roots`) writes at once.
+        Ok(unsafe {
+            self.memory.init_object_filled(granule, tag, slots as u32, bytes as u32, fresh, immutable, filled)
+        })
     }
 }
 
@@ -226,7 +236,7 @@ impl Heap for MarkSweepHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        self.allocate_object(tag, slots, bytes, false)
+        self.allocate_object(tag, slots, bytes, false, 0)
     }
 
     #[inline]

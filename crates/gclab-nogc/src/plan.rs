@@ -48,8 +48,15 @@ impl NoGcHeap {
 unsafe impl AllocateObject for NoGcHeap {
     /// Allocates an object, immutable if `immutable` (the body of `allocate`,
     /// `allocate_from_roots` and `allocate_immutable`).
-    #[inline]
-    fn allocate_object(&mut self, tag: Tag, slots: usize, bytes: usize, immutable: bool) -> Result<ObjRef, AllocError> {
+    #[inline(always)]
+    fn allocate_object(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        immutable: bool,
+        filled: usize,
+    ) -> Result<ObjRef, AllocError> {
         let Some(size) = object_size(slots, bytes) else {
             return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
         };
@@ -63,7 +70,7 @@ unsafe impl AllocateObject for NoGcHeap {
         }
         // SAFETY: the space just handed out `size` bytes at `granule`, never used before:
         // fresh pages of the reserved region, which read as zero.
-        Ok(unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, true, immutable) })
+        Ok(unsafe { self.memory.init_object_filled(granule, tag, slots as u32, bytes as u32, true, immutable, filled) })
     }
 }
 
@@ -80,7 +87,7 @@ impl Heap for NoGcHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        self.allocate_object(tag, slots, bytes, false)
+        self.allocate_object(tag, slots, bytes, false, 0)
     }
 
     #[inline]

@@ -62,6 +62,7 @@ impl RefcountHeap {
         slots: usize,
         bytes: usize,
         immutable: bool,
+        filled: usize,
     ) -> Result<ObjRef, AllocError> {
         self.safepoint();
         if self.gc.due() {
@@ -84,8 +85,11 @@ impl RefcountHeap {
         };
         self.stats.note_allocation(size);
         // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
-        // no live object. Large-space pages are fresh (zero); pool cells are cleared.
-        let obj = unsafe { self.memory.init_object(granule, tag, slots as u32, bytes as u32, fresh, immutable) };
+        // no live object. Large-space pages are fresh (zero); pool cells are cleared but for
+        // the first `filled` slots, which the caller (`allocate_from_roots`) writes at once.
+        let obj = unsafe {
+            self.memory.init_object_filled(granule, tag, slots as u32, bytes as u32, fresh, immutable, filled)
+        };
         self.newest = Some(obj);
         Ok(obj)
     }
@@ -317,7 +321,7 @@ impl RefcountHeap {
     ) -> Result<ObjRef, AllocError> {
         gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
         // The operands stay on the stack, counted, through the allocation's safepoint.
-        let obj = self.allocate_object(tag, slots, bytes, immutable)?;
+        let obj = self.allocate_object(tag, slots, bytes, immutable, from_roots)?;
         let granule = obj.granule() as usize;
         let depth = self.roots.stack.len();
         let mut track = false;
@@ -460,7 +464,7 @@ impl Heap for RefcountHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        self.allocate_object(tag, slots, bytes, false)
+        self.allocate_object(tag, slots, bytes, false, 0)
     }
 
     #[track_caller]
