@@ -22,6 +22,12 @@
 //! * **Structures** ([`structures`]): a linked list of a million nodes (which overflows a
 //!   recursive marker), the same list built old-to-young, an object of 100,000 slots,
 //!   garbage made only of cycles, self-references, and garbage churn under a small limit.
+//! * **Heap limits** ([`limits`]): long random programs (thousands of ops) under tight limits
+//!   (1 MiB and up), with small and large objects and small pool geometries; after every op
+//!   `heap_bytes <= limit` (the backend's own figure, which `stats().heap_bytes` must equal),
+//!   and for every `HeapExhausted`, proof that the request really could not fit, against a
+//!   bound computed from the model's live set. And the hand-made programs that found each
+//!   limit bug of issue 8.
 //! * **Mutator mistakes** ([`safety`]): stale, reused and foreign references, slot and
 //!   root-stack indices out of bounds, root-stack underflow, heap exhaustion and bad
 //!   configurations must each be named (by panic message or error value), never abort.
@@ -37,16 +43,26 @@
 //! gclab_conformance::conformance_suite!(marksweep, gclab::MarkSweepHeap);
 //! // tests/safety.rs (the reuse check needs the `checked` feature of gclab-core)
 //! gclab_conformance::safety_suite!(marksweep, gclab::MarkSweepHeap);
+//! // the heap-limit checks, with the backend's own figure and how it holds memory
+//! gclab_conformance::limits_suite!(
+//!     marksweep_limits,
+//!     gclab::MarkSweepHeap,
+//!     Backend::new("marksweep", gclab::MarkSweepHeap::heap_bytes, Footprint::DEFAULT_POOLS),
+//!     limits: [1 << 20, 8 << 20],
+//!     steps: 10_000,
+//! );
 //! ```
 //!
 //! Each expands to a module of `#[test]` functions (`marksweep::random_programs_match_the_model`,
 //! `marksweep::deep_list_of_a_million_nodes`, …). The functions they call are public, for
 //! backends that want to run a part with other parameters; a backend whose own
 //! configuration goes beyond `HeapConfig` (a cycle detector's thresholds, say) runs the
-//! random programs on heaps it makes with [`check_random_programs_made_by`].
+//! random programs on heaps it makes with [`check_random_programs_made_by`], and gives the
+//! limit checks a constructor ([`limits::Backend::made_by`]: a pool geometry, say).
 
 #![warn(missing_docs)]
 
+pub mod limits;
 mod macros;
 mod model;
 mod program;

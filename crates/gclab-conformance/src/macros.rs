@@ -142,3 +142,66 @@ macro_rules! safety_suite {
         }
     };
 }
+
+/// Expands to a module `$name` of `#[test]` functions checking heap limits on a pool backend
+/// ([`limits`](crate::limits)): long random programs under each limit of `limits` (an array
+/// of byte counts), `steps` ops each (`GCLAB_LONG_PROGRAMS`, `GCLAB_LONG_STEPS` and
+/// `GCLAB_LONG_SEED` run more), and the hand-made programs of issue 8. `$backend` is an
+/// expression of type [`limits::Backend<$heap>`](crate::limits::Backend): how to make the
+/// heap (a pool geometry, say), its own `heap_bytes` figure, and its
+/// [`Footprint`](crate::limits::Footprint).
+///
+/// ```ignore
+/// use gclab_conformance::limits::{Backend, Footprint};
+/// gclab_conformance::limits_suite!(
+///     marksweep_limits,
+///     gclab::MarkSweepHeap,
+///     Backend::new("marksweep", gclab::MarkSweepHeap::heap_bytes, Footprint::DEFAULT_POOLS),
+///     limits: [3 << 20, 8 << 20],
+///     steps: 5_000,
+/// );
+/// ```
+#[macro_export]
+macro_rules! limits_suite {
+    ($name:ident, $heap:ty, $backend:expr, limits: $limits:expr, steps: $steps:expr $(,)?) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn backend() -> $crate::limits::Backend<$heap> {
+                $backend
+            }
+
+            #[test]
+            fn long_programs_under_tight_limits() {
+                let plan = $crate::limits::LongPrograms::from_env(&$limits, $steps);
+                $crate::limits::check_long_programs(&backend(), &plan);
+            }
+
+            #[test]
+            fn new_classes_after_decommit_and_a_large_object() {
+                $crate::limits::new_classes_after_decommit_and_a_large_object(&backend());
+            }
+
+            #[test]
+            fn large_request_in_a_nearly_empty_heap() {
+                $crate::limits::large_request_in_a_nearly_empty_heap(&backend());
+            }
+
+            #[test]
+            fn free_pools_returned_before_refusing() {
+                $crate::limits::free_pools_returned_before_refusing(&backend());
+            }
+
+            #[test]
+            fn stats_after_a_refused_large_request() {
+                $crate::limits::stats_after_a_refused_large_request(&backend());
+            }
+
+            #[test]
+            fn stats_follow_a_new_class_into_a_free_pool() {
+                $crate::limits::stats_follow_a_new_class_into_a_free_pool(&backend());
+            }
+        }
+    };
+}

@@ -210,6 +210,34 @@ impl Model {
     pub fn reachable_count(&self) -> usize {
         self.reachable().into_iter().filter(|&r| r).count()
     }
+
+    /// Forgets every unreachable object and renumbers the others (keeping their order), so a
+    /// long program's model holds what is live rather than everything ever allocated. Ids
+    /// change; the roots, handles and slots are rewritten to match, so the graph seen from
+    /// the roots is the same. Returns how many objects were forgotten.
+    pub fn forget_unreachable(&mut self) -> usize {
+        let reachable = self.reachable();
+        let mut new_id = vec![usize::MAX; self.objects.len()];
+        let mut kept = 0;
+        for (id, &live) in reachable.iter().enumerate() {
+            if live {
+                new_id[id] = kept;
+                kept += 1;
+            }
+        }
+        let before = self.objects.len();
+        let mut id = 0;
+        self.objects.retain(|_| {
+            id += 1;
+            reachable[id - 1]
+        });
+        for object in &mut self.objects {
+            object.slots.iter_mut().flatten().for_each(|target| *target = new_id[*target]);
+        }
+        self.roots.iter_mut().flatten().for_each(|target| *target = new_id[*target]);
+        self.handles.iter_mut().for_each(|target| *target = new_id[*target]);
+        before - kept
+    }
 }
 
 #[cfg(test)]
@@ -231,6 +259,31 @@ mod tests {
         assert_eq!(m.reachable_count(), 2);
         m.apply(&Step::SetRoot { index: 0, from: None });
         assert_eq!(m.reachable_count(), 0);
+    }
+
+    #[test]
+    fn forgetting_unreachable_objects_keeps_the_graph() {
+        let mut m = Model::new();
+        for step in [
+            Step::Alloc { tag: 1, slots: 1, bytes: 0 },
+            Step::Alloc { tag: 2, slots: 2, bytes: 3 },
+            Step::Alloc { tag: 3, slots: 0, bytes: 0 },
+            Step::Store { root: 1, slot: 0, value: Some(1) },
+            Step::Store { root: 1, slot: 1, value: Some(2) },
+            Step::CreateHandle { root: 2 },
+            Step::SetRoot { index: 0, from: None },
+            Step::Pop,
+        ] {
+            m.apply(&step);
+        }
+        let before = m.clone();
+        assert_eq!(m.forget_unreachable(), 1, "only object #0 is unreachable");
+        assert_eq!(m.objects.len(), 2);
+        assert_eq!(m.roots, vec![None, Some(0)]);
+        assert_eq!(m.handles, vec![1]);
+        assert_eq!(m.objects[0].slots, vec![Some(0), Some(1)]);
+        assert_eq!(m.objects[0].tag, before.objects[1].tag);
+        assert_eq!(m.reachable_count(), before.reachable_count());
     }
 
     #[test]

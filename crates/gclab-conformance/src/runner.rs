@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use gclab_core::{CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, Root, Tag};
+use gclab_core::{AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, Root, Tag};
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 use crate::{Model, Op, Step};
@@ -121,8 +121,48 @@ pub fn check_isomorphic<H: Heap>(heap: &H, handles: &[Root], model: &Model) -> R
     Ok(map.to_heap.len())
 }
 
+/// Why [`apply`] could not apply a step.
+#[derive(Debug)]
+pub(crate) enum ApplyError {
+    /// An allocation failed. Nothing changed, except for `Step::AllocGarbage`: its scratch
+    /// root is still on the stack (above the model's entries), holding the newest of the
+    /// `done` garbage objects allocated before the failure (and, through slot 1, the older
+    /// ones when the objects have two slots or more). The caller pops it.
+    Alloc {
+        /// What the heap returned.
+        error: AllocError,
+        /// The shape of the refused object.
+        slots: usize,
+        /// The data bytes of the refused object.
+        bytes: usize,
+        /// Garbage objects allocated before the failure (`Step::AllocGarbage` only).
+        done: usize,
+        /// Whether a scratch root is left on the stack (`Step::AllocGarbage` only).
+        scratch: bool,
+    },
+    /// Anything else: a difference from the model, described.
+    Other(String),
+}
+
+impl From<String> for ApplyError {
+    fn from(message: String) -> Self {
+        ApplyError::Other(message)
+    }
+}
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApplyError::Alloc { error, slots, bytes, .. } => {
+                write!(f, "allocate({slots} slots, {bytes} bytes): {error}")
+            }
+            ApplyError::Other(message) => f.write_str(message),
+        }
+    }
+}
+
 /// Applies a resolved step to the heap and its handles.
-fn apply<H: Heap>(heap: &mut H, handles: &mut Vec<Root>, step: &Step) -> Result<(), String> {
+pub(crate) fn apply<H: Heap>(heap: &mut H, handles: &mut Vec<Root>, step: &Step) -> Result<(), ApplyError> {
     let object_at = |heap: &H, index: usize| -> Result<ObjRef, String> {
         heap.try_root_at(index)
             .map_err(|e| e.to_string())?
@@ -134,28 +174,22 @@ fn apply<H: Heap>(heap: &mut H, handles: &mut Vec<Root>, step: &Step) -> Result<
             None => Ok(None),
         }
     };
-    let alloc = |heap: &mut H, tag: u16, slots: usize, bytes: usize| {
-        heap.allocate(Tag(tag), slots, bytes).map_err(|e| format!("allocate({slots} slots, {bytes} bytes): {e}"))
-    };
+    let refused = |error, slots, bytes| ApplyError::Alloc { error, slots, bytes, done: 0, scratch: false };
     match *step {
         Step::Alloc { tag, slots, bytes } => {
-            let obj = alloc(heap, tag, slots, bytes)?;
+            let obj = heap.allocate(Tag(tag), slots, bytes).map_err(|e| refused(e, slots, bytes))?;
             heap.try_push_root(Some(obj)).map_err(|e| e.to_string())?;
         }
         Step::AllocFromRoots { tag, slots, bytes, take } => {
-            let obj = heap
-                .allocate_from_roots(Tag(tag), slots, bytes, take)
-                .map_err(|e| format!("allocate_from_roots({slots} slots, {bytes} bytes, {take} from roots): {e}"))?;
+            let obj = heap.allocate_from_roots(Tag(tag), slots, bytes, take).map_err(|e| refused(e, slots, bytes))?;
             heap.try_push_root(Some(obj)).map_err(|e| e.to_string())?;
         }
         Step::AllocImmutable { tag, slots, bytes, take } => {
-            let obj = heap
-                .allocate_immutable(Tag(tag), slots, bytes, take)
-                .map_err(|e| format!("allocate_immutable({slots} slots, {bytes} bytes, {take} from roots): {e}"))?;
+            let obj = heap.allocate_immutable(Tag(tag), slots, bytes, take).map_err(|e| refused(e, slots, bytes))?;
             heap.try_push_root(Some(obj)).map_err(|e| e.to_string())?;
         }
         Step::AllocInto { root, slot, tag, slots, bytes } => {
-            let obj = alloc(heap, tag, slots, bytes)?;
+            let obj = heap.allocate(Tag(tag), slots, bytes).map_err(|e| refused(e, slots, bytes))?;
             let target = object_at(heap, root)?;
             heap.try_store(target, slot, Some(obj)).map_err(|e| e.to_string())?;
         }
@@ -163,8 +197,14 @@ fn apply<H: Heap>(heap: &mut H, handles: &mut Vec<Root>, step: &Step) -> Result<
             // The previous garbage object must survive the next allocation: a scratch root.
             let scratch = heap.root_depth();
             heap.try_push_root(None).map_err(|e| e.to_string())?;
-            for _ in 0..count {
-                let obj = alloc(heap, 0xbad, slots, bytes)?;
+            for done in 0..count {
+                let obj = heap.allocate(Tag(0xbad), slots, bytes).map_err(|error| ApplyError::Alloc {
+                    error,
+                    slots,
+                    bytes,
+                    done,
+                    scratch: true,
+                })?;
                 if slots > 0 {
                     let live = value_at(heap, link)?;
                     heap.try_store(obj, 0, live).map_err(|e| e.to_string())?;
@@ -224,7 +264,7 @@ fn apply<H: Heap>(heap: &mut H, handles: &mut Vec<Root>, step: &Step) -> Result<
 /// Checks the heap against the model after a step: `verify()` passes, the graph seen from the
 /// roots is isomorphic to the model's, `live_objects()` is at least the reachable count, and
 /// exactly that count right after a full collection.
-fn check_after<H: Heap>(heap: &H, handles: &[Root], model: &Model, step: &Step) -> Result<(), String> {
+pub(crate) fn check_after<H: Heap>(heap: &H, handles: &[Root], model: &Model, step: &Step) -> Result<(), String> {
     heap.verify().map_err(|e| format!("verify(): {e}"))?;
     let reachable = check_isomorphic(heap, handles, model)?;
     let live = heap.live_objects();
@@ -281,7 +321,7 @@ pub fn run_program_made_by<H: Heap>(
             continue;
         };
         let context = |e: String| format!("op {n} ({op:?}, resolved as {step:?}): {e}");
-        apply(&mut heap, &mut handles, &step).map_err(context)?;
+        apply(&mut heap, &mut handles, &step).map_err(|e| context(e.to_string()))?;
         model.apply(&step);
         check_after(&heap, &handles, &model, &step).map_err(context)?;
         report.steps += 1;
