@@ -44,8 +44,8 @@
 #![warn(missing_docs)]
 
 pub use gclab_core::{
-    AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, Pause, RefError, Root, Stats, Tag, VerifyError,
-    MAX_HEAP_LIMIT, MAX_SLOTS, MIN_HEAP_LIMIT,
+    AllocError, CollectionKind, ConfigError, Heap, HeapConfig, Live, ObjRef, Pause, RefError, Root, Stats, Tag,
+    VerifyError, MAX_HEAP_LIMIT, MAX_SLOTS, MIN_HEAP_LIMIT,
 };
 
 /// What a backend author builds collectors from: object memory and its validated access,

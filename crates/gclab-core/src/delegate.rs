@@ -77,7 +77,7 @@ macro_rules! plain_roots_and_memory {
         }
 
         #[track_caller]
-        #[inline]
+        #[inline(always)]
         fn allocate_from_roots(
             &mut self,
             tag: $crate::Tag,
@@ -89,7 +89,7 @@ macro_rules! plain_roots_and_memory {
         }
 
         #[track_caller]
-        #[inline]
+        #[inline(always)]
         fn allocate_immutable(
             &mut self,
             tag: $crate::Tag,

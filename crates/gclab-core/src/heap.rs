@@ -1,7 +1,8 @@
 //! The one trait every backend implements.
 
 use crate::{
-    AllocError, CollectionKind, ConfigError, HeapConfig, ObjRef, ObjectMemory, RefError, Root, Stats, Tag, VerifyError,
+    AllocError, CollectionKind, ConfigError, HeapConfig, Live, ObjRef, ObjectMemory, RefError, Root, Stats, Tag,
+    VerifyError,
 };
 
 /// A garbage-collected heap of objects, each with a [`Tag`], `N` reference slots and `M` bytes
@@ -122,6 +123,20 @@ pub trait Heap: Sized {
     #[inline]
     fn try_check(&self, obj: ObjRef) -> Result<(), RefError> {
         self.memory().resolve(obj).map(|_| ())
+    }
+
+    /// Validates `obj` once and returns a [`Live`] view of it: walking the graph from it
+    /// (`Live::load`) needs no further validation for as long as the heap is borrowed.
+    #[inline]
+    fn try_live(&self, obj: ObjRef) -> Result<Live<'_>, RefError> {
+        self.memory().live(obj)
+    }
+
+    /// [`Heap::try_live`], panicking with the mistake's name on a bad reference.
+    #[track_caller]
+    #[inline]
+    fn live(&self, obj: ObjRef) -> Live<'_> {
+        self.try_live(obj).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Reads slot `index` of `obj`.
@@ -270,14 +285,20 @@ pub trait Heap: Sized {
 /// Panics, naming the mistake, if [`Heap::allocate_from_roots`] cannot take `from_roots`
 /// entries of a root stack of `depth` into an object of `slots` slots.
 #[track_caller]
-#[inline]
+#[inline(always)]
 pub fn check_from_roots(slots: usize, from_roots: usize, depth: usize) {
+    if from_roots > slots || from_roots > depth {
+        from_roots_mistake(slots, from_roots, depth);
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn from_roots_mistake(slots: usize, from_roots: usize, depth: usize) -> ! {
     assert!(
         from_roots <= slots,
         "allocate_from_roots: {from_roots} root-stack entries do not fit in an object of {slots} slots"
     );
-    assert!(
-        from_roots <= depth,
-        "root stack underflow: allocate_from_roots takes {from_roots} entries from a root stack of depth {depth}"
-    );
+    panic!("root stack underflow: allocate_from_roots takes {from_roots} entries from a root stack of depth {depth}")
 }

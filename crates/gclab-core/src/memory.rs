@@ -353,7 +353,9 @@ impl ObjectMemory {
     ///
     /// # Safety
     /// An object must start at `granule`, and no reference to it may remain in any slot or
-    /// root (or the heap would trace freed memory).
+    /// root (or the heap would trace freed memory), nor any [`crate::Live`] view or `Object`
+    /// view of it be in use (they exist only while the heap is borrowed immutably, so a
+    /// backend frees only inside its `&mut self` methods).
     #[inline]
     pub unsafe fn free_object(&self, granule: usize) {
         debug_assert!(self.valid.get(granule), "double free at granule {granule}");

@@ -27,7 +27,7 @@
 
 use std::io::Write;
 
-use gclab_core::{AllocError, Heap, ObjRef, Tag};
+use gclab_core::{AllocError, Heap, Live, ObjRef, Tag};
 
 use crate::{Workload, WorkloadError, WorkloadInfo};
 
@@ -69,7 +69,7 @@ impl Workload for BinaryTrees {
 pub fn binary_trees<H: Heap, W: Write>(heap: &mut H, n: u32, out: &mut W) -> Result<u64, WorkloadError> {
     BinaryTrees::INFO.check_size(n)?;
     let base = heap.root_depth();
-    let mut trees = HeapTrees { heap: &mut *heap, base, stack: Vec::new() };
+    let mut trees = HeapTrees { heap: &mut *heap, base };
     let result = drive(&mut trees, n, out);
     heap.truncate_roots(base);
     result
@@ -125,21 +125,25 @@ fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
 }
 
 /// The check of a tree: its node count, walked with an explicit stack.
+///
+/// The walk allocates nothing, so it reads through [`Live`] views: the root is validated
+/// once, and every child reached from it needs no validation while the heap is borrowed.
 pub fn check_tree<H: Heap>(heap: &H, root: ObjRef) -> u64 {
-    count_nodes(heap, root, &mut Vec::new())
+    count_nodes(heap, root)
 }
 
-/// [`check_tree`] with a caller-provided stack, reused across checks.
-fn count_nodes<H: Heap>(heap: &H, root: ObjRef, stack: &mut Vec<ObjRef>) -> u64 {
-    stack.clear();
-    stack.push(root);
+fn count_nodes<H: Heap>(heap: &H, root: ObjRef) -> u64 {
+    // A tree of depth d never holds more than d + 1 nodes on this stack; 64 covers every
+    // size, and one allocation per check is amortised over at least 31 nodes.
+    let mut stack: Vec<Live<'_>> = Vec::with_capacity(64);
+    stack.push(heap.live(root));
     let mut nodes = 0;
     while let Some(node) = stack.pop() {
         nodes += 1;
-        if let Some(left) = heap.load(node, LEFT) {
+        if let Some(left) = node.load(LEFT) {
             stack.push(left);
         }
-        if let Some(right) = heap.load(node, RIGHT) {
+        if let Some(right) = node.load(RIGHT) {
             stack.push(right);
         }
     }
@@ -184,14 +188,13 @@ pub(crate) fn drive<T: Trees, W: Write>(trees: &mut T, n: u32, out: &mut W) -> R
 struct HeapTrees<'h, H> {
     heap: &'h mut H,
     base: usize,
-    stack: Vec<ObjRef>,
 }
 
 impl<H: Heap> Trees for HeapTrees<'_, H> {
     fn build_check_drop(&mut self, depth: u32) -> Result<u64, WorkloadError> {
         let tree = bottom_up_tree(self.heap, depth)?;
         // Checking allocates nothing, so the unrooted tree stays valid while it is walked.
-        Ok(count_nodes(self.heap, tree, &mut self.stack))
+        Ok(count_nodes(self.heap, tree))
     }
 
     fn build_long_lived(&mut self, depth: u32) -> Result<(), WorkloadError> {
@@ -202,7 +205,7 @@ impl<H: Heap> Trees for HeapTrees<'_, H> {
 
     fn check_drop_long_lived(&mut self) -> u64 {
         let tree = self.heap.root_at(self.base).expect("the long-lived tree is rooted");
-        let check = count_nodes(self.heap, tree, &mut self.stack);
+        let check = count_nodes(self.heap, tree);
         self.heap.truncate_roots(self.base);
         check
     }
