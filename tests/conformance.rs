@@ -167,7 +167,6 @@ fn pools_under_a_page_are_refused_by_name() {
 /// `--ignored` once that is fixed.
 #[cfg(feature = "nogc")]
 #[test]
-#[ignore = "nogc passes a limit that is not a multiple of 4 KiB by up to a page"]
 fn nogc_long_programs_under_limits_that_are_not_whole_pages() {
     let backend = Backend::new("nogc", gclab::NoGcHeap::heap_bytes, Footprint::Bump);
     let plan = gclab_conformance::limits::LongPrograms::from_env(&[(1 << 20) + 16, (2 << 20) - 12_345], 10_000);

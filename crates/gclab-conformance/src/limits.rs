@@ -111,6 +111,17 @@ impl Footprint {
     fn frees(&self) -> bool {
         !matches!(self, Footprint::Bump)
     }
+
+    /// The most an honest heap can hold under `limit`: the limit itself for pools, whose
+    /// unit divides pages; whole pages below it for a bump space, whose pages the kernel
+    /// commits as the cursor first touches them (a space ending inside a page would pass the
+    /// limit).
+    pub fn usable_limit(&self, limit: usize) -> usize {
+        match *self {
+            Footprint::Pools { .. } => limit,
+            Footprint::Bump => limit / PAGE_SIZE * PAGE_SIZE,
+        }
+    }
 }
 
 /// A backend as the limit checks drive it: how to make a heap of a given limit (with the
@@ -380,7 +391,8 @@ impl<'b, H: Heap> LimitRun<'b, H> {
         if requested != request {
             return Err(format!("{what}: the error says the request needed {requested} bytes"));
         }
-        if heap_bytes + requested <= limit {
+        let usable = footprint.usable_limit(limit);
+        if heap_bytes + requested <= usable {
             return Err(format!(
                 "{what}, but by the error's own figures it fits: {heap_bytes} held + {requested} <= limit {limit}"
             ));
@@ -397,7 +409,7 @@ impl<'b, H: Heap> LimitRun<'b, H> {
         self.heap.verify().map_err(|e| format!("{what}; after a full collection, verify(): {e}"))?;
         self.check_figures().map_err(|e| format!("{what}; after a full collection, {e}"))?;
         let after = self.heap_bytes();
-        if after + request <= limit {
+        if after + request <= usable {
             return Err(format!(
                 "{what}, yet right after it, with nothing dropped, a full collection leaves {after} bytes held: \
                  {after} + {request} <= limit {limit}"
@@ -423,8 +435,8 @@ impl<'b, H: Heap> LimitRun<'b, H> {
             }
         }
         let bound = footprint.held_bound(live_sizes.iter().copied(), self.allocated);
-        self.report.sharp_refusals += u64::from(bound < limit);
-        if bound + request <= limit {
+        self.report.sharp_refusals += u64::from(bound < usable);
+        if bound + request <= usable {
             let small = live_sizes.iter().filter(|&&s| !footprint.is_large(s)).count();
             let large: usize =
                 live_sizes.iter().filter(|&&s| footprint.is_large(s)).map(|&s| footprint.request(s)).sum();

@@ -272,9 +272,10 @@ pub trait Heap: Sized {
 
     /// Objects allocated and not yet freed. Right after a full collection this is exactly the
     /// number of objects reachable from the roots, plus any object a backend was told to
-    /// keep outside collection (refcount's `freeze()`, CPython's `gc.freeze()`: frozen
-    /// objects are never scanned, so a frozen cycle that becomes garbage stays allocated
-    /// until `unfreeze()`). A heap that was never frozen counts exactly the reachable objects.
+    /// keep outside collection and everything they reach (refcount's `freeze()`, CPython's
+    /// `gc.freeze()`: frozen objects are never scanned, so a frozen cycle that becomes garbage
+    /// stays allocated until `unfreeze()`, with every object it refers to, even ones made
+    /// after the freeze). A heap that was never frozen counts exactly the reachable objects.
     fn live_objects(&self) -> usize;
 
     /// Checks the backend's internal invariants (free lists, bitmaps, counts, slot contents).
