@@ -50,8 +50,10 @@ fn cells_are_distinct_and_freed_cells_reused() {
 
 #[test]
 fn emptied_pools_serve_other_classes_and_empty_arenas_are_released() {
+    // 20,000 cells take minutes under Miri; 2,000 (4 pools) keep every assertion.
+    let n = if cfg!(miri) { 2_000 } else { 20_000 };
     let (mut memory, mut space) = space(4);
-    let cells: Vec<usize> = (0..20_000).map(|_| alloc(&mut memory, &mut space, 32).unwrap()).collect();
+    let cells: Vec<usize> = (0..n).map(|_| alloc(&mut memory, &mut space, 32).unwrap()).collect();
     assert_eq!(space.committed_bytes(), ARENA);
     for &g in &cells {
         // SAFETY: nothing refers to these objects.
@@ -60,7 +62,7 @@ fn emptied_pools_serve_other_classes_and_empty_arenas_are_released() {
     assert_eq!(space.live_objects(), 0);
     space.verify(&memory).unwrap();
     // The same pools now serve 256-byte objects: no new arena.
-    for _ in 0..2_000 {
+    for _ in 0..n / 10 {
         alloc(&mut memory, &mut space, 256).unwrap();
     }
     assert_eq!(space.committed_bytes(), ARENA);
@@ -158,36 +160,38 @@ fn large_space_reuses_and_coalesces_runs() {
 
 #[test]
 fn the_cell_cache_reuses_the_last_freed_cell_and_flushes_back_to_pools() {
+    // 20,000 cells take eight minutes under Miri; 2,000 keep every assertion.
+    let n = if cfg!(miri) { 2_000 } else { 20_000 };
     let (mut memory, mut space) = space(4);
-    let cells: Vec<usize> = (0..20_000).map(|_| alloc(&mut memory, &mut space, 32).unwrap()).collect();
+    let cells: Vec<usize> = (0..n).map(|_| alloc(&mut memory, &mut space, 32).unwrap()).collect();
     let other = alloc(&mut memory, &mut space, 64).unwrap();
     for &g in &cells {
         // SAFETY: nothing refers to these objects.
         unsafe { space.free_to_cache(&memory, g) };
     }
     assert_eq!(space.live_objects(), 1, "cached cells are not live");
-    assert_eq!(space.cached_bytes(), 20_000 * 32);
+    assert_eq!(space.cached_bytes(), n * 32);
     assert!(cells.iter().all(|&g| !memory.is_object(g)), "cached cells read as freed");
     space.verify(&memory).unwrap();
     // LIFO, per class: the 32-byte class gets the last freed cell; the 64-byte class none.
     let class32 = space.classes().class_of(32).unwrap();
     let class64 = space.classes().class_of(64).unwrap();
     assert_eq!(space.alloc_from_cache(&memory, class64), None);
-    assert_eq!(space.alloc_from_cache(&memory, class32), Some(cells[19_999]));
+    assert_eq!(space.alloc_from_cache(&memory, class32), Some(cells[n - 1]));
     // SAFETY: the cache handed out this cell for a 32-byte object.
-    unsafe { memory.init_object(cells[19_999], Tag(0), 0, 16, false, false) };
-    assert_eq!(space.cached_bytes(), 19_999 * 32);
+    unsafe { memory.init_object(cells[n - 1], Tag(0), 0, 16, false, false) };
+    assert_eq!(space.cached_bytes(), (n - 1) * 32);
     space.verify(&memory).unwrap();
     // Cached cells keep their pools in use; flushing returns them, and the arena's pools
     // other than the two still holding an object are free again.
     assert_eq!(space.empty_arenas(), 0);
-    assert_eq!(space.flush_cache(&memory), 19_999);
+    assert_eq!(space.flush_cache(&memory), n - 1);
     assert_eq!(space.cached_bytes(), 0);
     assert_eq!(space.live_objects(), 2);
     space.verify(&memory).unwrap();
     // SAFETY: nothing refers to these objects.
     unsafe {
-        space.free(&memory, cells[19_999]);
+        space.free(&memory, cells[n - 1]);
         space.free(&memory, other);
     }
     // Open allocation runs keep their pools until they close (at the next refill or sweep).
