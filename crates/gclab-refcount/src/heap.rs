@@ -569,7 +569,7 @@ impl Heap for RefcountHeap {
 
     fn collect(&mut self, kind: CollectionKind) {
         let generation = match kind {
-            CollectionKind::Minor => 0,
+            CollectionKind::Minor | CollectionKind::FreeBurst => 0,
             CollectionKind::Full => 2,
         };
         self.collect_generation(generation);
