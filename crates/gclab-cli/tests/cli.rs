@@ -519,3 +519,36 @@ fn compare_prefixes_forwarded_gc_lines_with_their_run() {
     assert!(!gc_lines.is_empty(), "{err}");
     assert!(gc_lines.iter().all(|l| l.starts_with("[gcbench marksweep #1] gc ")), "{err}");
 }
+
+#[test]
+fn refcount_logs_its_free_bursts_as_pauses() {
+    let path = report_path("refcount-bursts");
+    let out = gclab(&[
+        "run",
+        "--backend",
+        "refcount",
+        "--workload",
+        "binary-trees",
+        "--size",
+        "16",
+        "--json",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let log = json["pause_log"].as_array().unwrap();
+    // binary-trees builds immutable trees (never tracked): no cycle collection runs, and every
+    // pause is a burst of frees, each tree of depth 16 (131,071 nodes) dropped at once.
+    assert_eq!(json["collections"], 0, "{json}");
+    assert!(!log.is_empty() && log.iter().all(|p| p["kind"] == "free-burst"), "{json}");
+    assert!(log.iter().all(|p| p["duration_us"].as_f64().unwrap() >= 50.0), "the threshold holds");
+    assert!(log.iter().all(|p| p["bytes_before"].as_u64() > p["bytes_after"].as_u64()), "bursts free memory");
+    let total_us: f64 = log.iter().map(|p| p["duration_us"].as_f64().unwrap()).sum();
+    assert!((json["gc_ms"].as_f64().unwrap() * 1000.0 - total_us).abs() < 1.0, "bursts count as GC time");
+    assert!(json["pause_max_us"].as_f64().unwrap() > 0.0 && json["mmu_1ms"].as_f64().unwrap() < 1.0);
+    // One definition of the bytes in objects at the end: the long-lived tree (depth 16, 32-byte
+    // nodes), still counted when the workload returned, as its objects are.
+    let live = json["live_objects_at_end"].as_u64().unwrap();
+    assert_eq!(live, (1 << 17) - 1, "{json}");
+    assert_eq!(json["heap_end_bytes"].as_u64().unwrap(), live * 32, "{json}");
+}
