@@ -124,7 +124,7 @@ pub struct CompareArgs {
     pub workloads: Vec<WorkloadId>,
 
     /// Run every workload at its small `quick` size (see `gclab list`): with the default 3
-    /// repetitions, under a minute on a 2-core machine (the default sizes: about 3 minutes).
+    /// repetitions, about a minute on a 2-core machine (the default sizes: about 3 minutes).
     #[arg(long)]
     pub quick: bool,
 

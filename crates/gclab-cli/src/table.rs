@@ -1,11 +1,12 @@
 //! The comparison table `gclab compare` prints for each workload: backends as rows.
 //!
 //! ```text
-//! gcbench (size 14)
-//! backend    time     ×best  ×nogc  GC  minor  full  p99     max     MMU 1ms  10ms  100ms  peak heap  peak RSS
-//! marksweep  94.0 ms  1.00   0.93   2%  0      2     885 µs  885 µs  11%      91%   98%    65.0 MiB   69.3 MiB
-//! refcount   153 ms   1.63   1.51   7%  294    2     569 µs  833 µs  12%      78%   91%    7.0 MiB    11.4 MiB
-//! nogc       101 ms   1.08   1.00   0%  0      0     0 µs    0 µs    100%     100%  100%   152.4 MiB  156.7 MiB
+//! gcbench (size 15, median of 3 runs)
+//! backend    time    ±    ×best  ×nogc  GC   minor  full  bursts  p99      max      MMU 1ms  10ms  100ms  peak heap  peak RSS
+//! marksweep  362 ms  18%  1.00   0.67≈  5%   0      5     0       7.08 ms  7.08 ms  0%       29%   90%    64.9 MiB   68.9 MiB
+//! refcount   641 ms  25%  1.77   1.19   19%  592    1     167     4.17 ms  8.87 ms  0%       10%   63%    13.0 MiB   19.4 MiB
+//! nogc       538 ms  25%  1.49≈  1.00   0%   0      0     0       0 µs     0 µs     100%     100%  100%   304.9 MiB  310.1 MiB
+//!   ≈: a tie: within the spread of the backend it is compared with (their time ranges overlap)
 //! ```
 //!
 //! `time` is the workload's wall time (with `--repeat`, the median, and `±` its spread); `×best`
