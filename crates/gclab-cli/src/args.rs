@@ -124,7 +124,7 @@ pub struct CompareArgs {
     pub workloads: Vec<WorkloadId>,
 
     /// Run every workload at its small `quick` size (see `gclab list`): with the default 3
-    /// repetitions, about a minute on a 2-core machine (the default sizes: about 3 minutes).
+    /// repetitions, about a minute on a 2-core machine (the default sizes: 3 to 4 minutes).
     #[arg(long)]
     pub quick: bool,
 
@@ -188,7 +188,7 @@ impl CompareArgs {
 }
 
 /// Repetitions of each pair when `--repeat` is not given: enough to see the spread, few enough
-/// that the default comparison stays near 3 minutes on a 2-core machine.
+/// that the default comparison stays within 3 to 4 minutes on a 2-core machine.
 pub const DEFAULT_REPEAT: u32 = 3;
 
 /// Parses `NAME=N`: a workload and a size in its range.

@@ -43,6 +43,12 @@ pub fn format_ms(ms: f64) -> String {
     if value == 0.0 {
         return format!("0 {unit}");
     }
+    // Rounded to three significant digits first, so that 9.9996 is `10.0`, not `10.00`.
+    let magnitude = 10f64.powi(value.log10().floor() as i32 - 2);
+    let value = (value / magnitude).round() * magnitude;
+    if value >= 1000.0 && unit != "s" {
+        return format_ms(if unit == "ms" { value } else { value / 1000.0 });
+    }
     let decimals = if value >= 100.0 {
         0
     } else if value >= 10.0 {
@@ -281,6 +287,10 @@ mod tests {
         assert_eq!(format_ms(5.9), "5.90 ms");
         assert_eq!(format_ms(250.0), "250 ms");
         assert_eq!(format_ms(0.0459), "45.9 µs");
+        assert_eq!(format_ms(9.99999), "10.0 ms");
+        assert_eq!(format_ms(99.96), "100 ms");
+        assert_eq!(format_ms(999.7), "1.00 s");
+        assert_eq!(format_ms(0.99996), "1.00 ms");
         assert_eq!(format_bytes(0), "0.0 KiB");
         assert_eq!(format_bytes(3 << 30), "3072.0 MiB");
         assert_eq!(percent(0.994), "99%");
