@@ -8,7 +8,8 @@ use crate::ObjRef;
 /// configured limit still cannot be met it returns one of these.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AllocError {
-    /// The heap limit cannot be met even after a full collection.
+    /// The heap limit cannot be met, even after the backend freed and returned all it could
+    /// (a full collection, where the backend collects).
     HeapExhausted {
         /// Bytes the failed request needed (rounded to the space's unit).
         requested: usize,
@@ -34,7 +35,8 @@ impl fmt::Display for AllocError {
             AllocError::HeapExhausted { requested, heap_bytes, limit } => write!(
                 f,
                 "heap exhausted: an allocation of {requested} bytes does not fit under the heap \
-                 limit of {limit} bytes even after a full collection ({heap_bytes} bytes in use)"
+                 limit of {limit} bytes ({heap_bytes} bytes held, after freeing and returning \
+                 all the backend could: a full collection where it collects)"
             ),
             AllocError::TooLarge { slots, bytes, max_bytes } => write!(
                 f,

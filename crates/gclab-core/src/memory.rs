@@ -43,6 +43,7 @@ pub struct ObjectMemory {
     identity: u64,
     next_seq: u16,
     carved: usize,
+    huge_pages: bool,
 }
 
 impl ObjectMemory {
@@ -60,7 +61,7 @@ impl ObjectMemory {
         let region = VirtualRegion::reserve(bytes)?;
         let valid = ValidBits::new(region.len() / GRANULE)?;
         let identity = NEXT_IDENTITY.fetch_add(1, Relaxed);
-        Ok(ObjectMemory { region, valid, heap_id, identity, next_seq: 0, carved: 0 })
+        Ok(ObjectMemory { region, valid, heap_id, identity, next_seq: 0, carved: 0, huge_pages: false })
     }
 
     /// Hands a space the next `bytes` of the region (aligned to [`CARVE_ALIGN`]); returns
@@ -363,10 +364,21 @@ impl ObjectMemory {
     }
 
     /// Makes `offset..offset + len` of the region (page-aligned) accessible, for a space
-    /// about to hand it out; `false` if the system refused. See [`VirtualRegion::commit`].
+    /// about to hand it out; `false` if the system refused. See [`VirtualRegion::commit`], and
+    /// [`VirtualRegion::commit_huge`] when [`ObjectMemory::set_huge_pages`] is on.
     #[track_caller]
     pub fn commit(&self, offset: usize, len: usize) -> bool {
-        self.region.commit(offset, len)
+        if self.huge_pages {
+            self.region.commit_huge(offset, len)
+        } else {
+            self.region.commit(offset, len)
+        }
+    }
+
+    /// Asks for transparent huge pages for the memory spaces commit from now on
+    /// (`HeapConfig::huge_pages`).
+    pub fn set_huge_pages(&mut self, on: bool) {
+        self.huge_pages = on;
     }
 
     /// Returns `offset..offset + len` of the region (page-aligned) to the system; it stays

@@ -30,8 +30,10 @@
 //!
 //! # Costs
 //!
-//! - Allocation: a usable-pool lookup and a free-list pop or bump, amortised O(1); no system
-//!   call per object (arenas are 1 MiB, committed lazily by the kernel).
+//! - Allocation: a bump or a free-list pop in the size class's open *run* (a pool taken whole,
+//!   TLAB-style), inlined into the caller; the pool descriptors, counters and the collection
+//!   trigger are settled once per run, not per object. No system call per object (arenas are
+//!   1 MiB, committed as needed).
 //! - Store: validation of both references; no barrier (the collector stops the world and does
 //!   not move objects).
 //! - Collection: marking is linear in the live objects and their slots; sweeping is linear in

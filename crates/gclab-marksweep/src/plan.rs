@@ -52,6 +52,7 @@ impl MarkSweepHeap {
             pool_reserve.next_multiple_of(gclab_core::CARVE_ALIGN)
                 + large_reserve.next_multiple_of(gclab_core::CARVE_ALIGN),
         )?;
+        memory.set_huge_pages(config.heap.huge_pages);
         let pools = PoolSpace::new(&mut memory, pool_reserve, config.pools)?;
         let large = LargeObjectSpace::new(&mut memory, large_reserve);
         let marks = SideBitmap::new(memory.valid_bits().len())?;

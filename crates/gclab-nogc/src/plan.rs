@@ -81,6 +81,7 @@ impl Heap for NoGcHeap {
         config.validate()?;
         let limit = config.heap_limit;
         let mut memory = ObjectMemory::new(limit.next_multiple_of(CARVE_ALIGN))?;
+        memory.set_huge_pages(config.huge_pages);
         // Whole pages only, rounded down: the kernel commits a page as the cursor first
         // touches it, so a space that ended inside a page would pass the limit.
         let space = BumpSpace::new(&mut memory, limit / gclab_core::PAGE_SIZE * gclab_core::PAGE_SIZE);

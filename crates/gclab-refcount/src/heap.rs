@@ -111,6 +111,7 @@ impl RefcountHeap {
         let pool_reserve = limit.next_multiple_of(gclab_core::CARVE_ALIGN);
         let large_reserve = LargeObjectSpace::reserve_for(limit, pool_reserve);
         let mut memory = ObjectMemory::new(pool_reserve + large_reserve.next_multiple_of(gclab_core::CARVE_ALIGN))?;
+        memory.set_huge_pages(config.heap.huge_pages);
         let pools = PoolSpace::new(&mut memory, pool_reserve, config.pools)?;
         let large = LargeObjectSpace::new(&mut memory, large_reserve);
         let gens = Generations::new(memory.valid_bits().len())?;
