@@ -78,6 +78,10 @@ pub struct HeapArgs {
           help = with_default("Heap growth allowed over the live size before the next collection",
                               HeapConfig::default().growth_factor.to_string()))]
     pub growth_factor: Option<f64>,
+
+    /// Ask for transparent huge pages (2 MiB) for the heap's object spaces.
+    #[arg(long)]
+    pub huge_pages: bool,
 }
 
 impl HeapArgs {
@@ -93,6 +97,7 @@ impl HeapArgs {
         if let Some(factor) = self.growth_factor {
             config.growth_factor = factor;
         }
+        config.huge_pages = self.huge_pages;
         config
     }
 
@@ -107,6 +112,9 @@ impl HeapArgs {
         }
         if let Some(factor) = self.growth_factor {
             args.extend(["--growth-factor".to_owned(), factor.to_string()]);
+        }
+        if self.huge_pages {
+            args.push("--huge-pages".to_owned());
         }
         args
     }

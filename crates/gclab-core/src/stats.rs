@@ -50,6 +50,13 @@ pub struct PauseTimer {
     bytes_before: usize,
 }
 
+impl PauseTimer {
+    /// Time since the pause began: what [`Stats::end_pause`] would log now, or less.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
 /// Statistics of one heap.
 #[derive(Clone, Debug)]
 pub struct Stats {

@@ -5,7 +5,7 @@ use gclab_core::{
     Roots, Stats, Tag, VerifyError,
 };
 use gclab_space::{LargeObjectSpace, PoolSpace};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::cycles::GcState;
 use crate::generations::{Generations, List};
@@ -222,7 +222,7 @@ impl RefcountHeap {
                 unsafe { self.free_object(granule, true) };
                 freed += 1;
                 if freed == untimed {
-                    burst = Some((Instant::now(), self.stats.begin_pause(bytes_before)));
+                    burst = Some(self.stats.begin_pause(bytes_before));
                 }
                 match next {
                     Some(n) => granule = n,
@@ -235,8 +235,9 @@ impl RefcountHeap {
             self.stats.bump("freed_by_refcount", freed);
             self.release_spare_arenas();
         }
-        if let Some((started, timer)) = burst {
-            if started.elapsed() >= BURST_THRESHOLD {
+        if let Some(timer) = burst {
+            // The pause's own clock decides, so a logged burst is never under the threshold.
+            if timer.elapsed() >= BURST_THRESHOLD {
                 self.stats.end_pause(timer, CollectionKind::FreeBurst, self.live_bytes());
             }
         }
