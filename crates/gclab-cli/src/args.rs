@@ -25,8 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Run a workload on a backend; prints exactly the workload's output on stdout.
     Run(RunArgs),
-    /// Run every backend on every workload, print a comparison table per workload and write a
-    /// report folder (results.json, results.csv, SVG charts).
+    /// Run every backend on every workload (3 times each by default), print a comparison table
+    /// per workload and write a report folder (report.html, results.json, results.csv, SVG
+    /// charts).
     Compare(CompareArgs),
     /// List the backends built into this binary and the workloads, one per line.
     List,
@@ -47,7 +48,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub size: Option<u32>,
 
-    /// Write a JSON report of the run (times, pauses, heap sizes, counters) to PATH.
+    /// Write a JSON report of the run (times, pauses, heap sizes, counters) to PATH; `-` writes
+    /// it to stdout instead of the workload's output (which is then discarded).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
@@ -76,6 +78,10 @@ pub struct HeapArgs {
           help = with_default("Heap growth allowed over the live size before the next collection",
                               HeapConfig::default().growth_factor.to_string()))]
     pub growth_factor: Option<f64>,
+
+    /// Ask for transparent huge pages (2 MiB) for the heap's object spaces.
+    #[arg(long)]
+    pub huge_pages: bool,
 }
 
 impl HeapArgs {
@@ -91,6 +97,7 @@ impl HeapArgs {
         if let Some(factor) = self.growth_factor {
             config.growth_factor = factor;
         }
+        config.huge_pages = self.huge_pages;
         config
     }
 
@@ -106,6 +113,9 @@ impl HeapArgs {
         if let Some(factor) = self.growth_factor {
             args.extend(["--growth-factor".to_owned(), factor.to_string()]);
         }
+        if self.huge_pages {
+            args.push("--huge-pages".to_owned());
+        }
         args
     }
 }
@@ -117,21 +127,29 @@ pub struct CompareArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub backends: Vec<Backend>,
 
-    /// The workloads to run, a comma list (default: every workload).
+    /// The workloads to run, a comma list, in the order given (default: every workload).
     #[arg(long, value_parser = workload_parser(), value_delimiter = ',', value_name = "LIST")]
     pub workloads: Vec<WorkloadId>,
 
-    /// Run every workload at its small `quick` size (see `gclab list`): the whole comparison
-    /// takes a minute or two.
+    /// Run every workload at its small `quick` size (see `gclab list`): with the default 3
+    /// repetitions, about a minute on a 2-core machine (the default sizes: 3 to 4 minutes).
     #[arg(long)]
     pub quick: bool,
+
+    /// Run each (backend, workload) pair N times, interleaved; the tables show medians with
+    /// their spread, and mark as ties the differences within it. results.json and results.csv
+    /// keep every repetition.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_REPEAT,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
 
     /// Sizes for some workloads, a comma list of NAME=N (e.g. `gcbench=12,churn=50000`);
     /// others run at their default (or quick) size.
     #[arg(long, value_parser = parse_workload_size, value_delimiter = ',', value_name = "LIST")]
     pub sizes: Vec<(WorkloadId, u32)>,
 
-    /// The report folder: results.json, results.csv and the SVG charts go there.
+    /// The report folder: report.html, results.json, results.csv and the SVG charts go there
+    /// (those of an earlier comparison are removed first).
     #[arg(long, value_name = "DIR", default_value = "target/gclab-report")]
     pub out: PathBuf,
 
@@ -149,12 +167,18 @@ impl CompareArgs {
         Backend::ALL.iter().copied().filter(|b| self.backends.contains(b)).collect()
     }
 
-    /// The workloads chosen, in listing order, without repeats.
+    /// The workloads chosen, in the order given (default: listing order), without repeats.
     pub fn workloads(&self) -> Vec<WorkloadId> {
         if self.workloads.is_empty() {
             return WorkloadId::ALL.to_vec();
         }
-        WorkloadId::ALL.iter().copied().filter(|w| self.workloads.contains(w)).collect()
+        let mut chosen = Vec::new();
+        for &w in &self.workloads {
+            if !chosen.contains(&w) {
+                chosen.push(w);
+            }
+        }
+        chosen
     }
 
     /// The size `workload` runs at: the one `--sizes` gives, else its quick size with
@@ -170,6 +194,10 @@ impl CompareArgs {
         }
     }
 }
+
+/// Repetitions of each pair when `--repeat` is not given: enough to see the spread, few enough
+/// that the default comparison stays within 3 to 4 minutes on a 2-core machine.
+pub const DEFAULT_REPEAT: u32 = 3;
 
 /// Parses `NAME=N`: a workload and a size in its range.
 ///
@@ -246,7 +274,8 @@ mod tests {
     fn compare_arguments() {
         let cli = Cli::try_parse_from(["gclab", "compare", "--workloads", "churn,gcbench,churn", "--quick"]).unwrap();
         let Command::Compare(args) = cli.command else { panic!("not a compare") };
-        assert_eq!(args.workloads(), [WorkloadId::GcBench, WorkloadId::Churn], "listing order, no repeats");
+        assert_eq!(args.workloads(), [WorkloadId::Churn, WorkloadId::GcBench], "the order given, no repeats");
+        assert_eq!(args.repeat, DEFAULT_REPEAT);
         assert_eq!(args.backends(), Backend::ALL);
         assert_eq!(args.size(WorkloadId::Churn), WorkloadId::Churn.info().quick_size);
         assert_eq!(args.out, PathBuf::from("target/gclab-report"));
@@ -255,6 +284,11 @@ mod tests {
         assert_eq!(args.size(WorkloadId::Churn), 500);
         assert_eq!(args.size(WorkloadId::Lists), 7);
         assert_eq!(args.size(WorkloadId::GcBench), WorkloadId::GcBench.info().quick_size);
+        let cli = Cli::try_parse_from(["gclab", "compare", "--repeat", "5"]).unwrap();
+        let Command::Compare(args) = cli.command else { panic!("not a compare") };
+        assert_eq!(args.repeat, 5);
+        let err = Cli::try_parse_from(["gclab", "compare", "--repeat", "0"]).unwrap_err();
+        assert!(err.to_string().contains("--repeat"), "{err}");
         let err = Cli::try_parse_from(["gclab", "compare", "--sizes", "churn=0"]).unwrap_err();
         assert!(err.to_string().contains("size 0 is out of range"), "{err}");
         let err = Cli::try_parse_from(["gclab", "compare", "--backends", "marksweep,copying"]).unwrap_err();

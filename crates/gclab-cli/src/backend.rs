@@ -38,8 +38,9 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// Whether this is the no-GC baseline, the lower bound other backends are reported
-    /// against.
+    /// Whether this is the no-GC baseline, the backend the others are reported against
+    /// (`×nogc`): no collection at all, but it pays for a fresh page for every byte it hands
+    /// out, so it is not a lower bound on time.
     pub fn is_baseline(self) -> bool {
         self.name() == "nogc"
     }
@@ -74,7 +75,25 @@ impl Backend {
             #[cfg(feature = "refcount")]
             Backend::Refcount => "reference counting with CPython's three-generation cycle detector",
             #[cfg(feature = "nogc")]
-            Backend::NoGc => "no collector: bump allocation that never frees (the lower bound)",
+            Backend::NoGc => {
+                "no collector: bump allocation that never frees; a no-collection baseline that pays for fresh pages \
+                 (not a lower bound on time)"
+            }
+        }
+    }
+
+    /// What this backend's pauses are, for the tables' legend.
+    pub fn pauses(self) -> &'static str {
+        match self {
+            #[cfg(feature = "marksweep")]
+            Backend::MarkSweep => "every collection, a full stop-the-world mark and sweep",
+            #[cfg(feature = "refcount")]
+            Backend::Refcount => {
+                "the cycle detector's collections (generations 0 and 1 minor, 2 full), and free bursts: a cascade of \
+                 frees by reference count that took 50 µs or more (shorter ones count as mutator time)"
+            }
+            #[cfg(feature = "nogc")]
+            Backend::NoGc => "none: it never collects (it pays instead for a fresh page for every byte)",
         }
     }
 

@@ -4,19 +4,21 @@
 //! A run is `gclab run --backend B --workload W --size S --json FILE` in its own process, so
 //! that its peak RSS (`VmHWM`) is its own and a heap that cannot hold the workload (the no-GC
 //! baseline, say) fails there, reported as *did not fit* instead of ending the comparison. The
-//! runs are sequential: timings of parallel runs would disturb each other.
+//! runs are sequential: timings of parallel runs would disturb each other. With `--repeat N`
+//! each pair runs N times and the tables report medians with their spread ([`Cell`]).
 
-use std::io::{self, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gclab_workloads::WorkloadId;
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::args::HeapArgs;
 use crate::backend::Backend;
+use crate::progress::Progress;
 use crate::report::RunReport;
+use crate::spread::Spread;
+use crate::table::format_ms;
 
 /// How one run ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,7 +31,7 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// One run of a comparison.
+/// One run of a comparison: one repetition of a (backend, workload) pair.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunResult {
     /// The backend's name.
@@ -38,6 +40,8 @@ pub struct RunResult {
     pub workload: String,
     /// The workload's size.
     pub size: u32,
+    /// Which repetition, from 1.
+    pub repetition: u32,
     /// How it ended.
     pub outcome: Outcome,
 }
@@ -52,11 +56,54 @@ impl RunResult {
     }
 }
 
-/// Every run of a comparison, in order (workload by workload, backends in listing order).
+/// Every repetition of one backend on one workload.
+#[derive(Clone, Debug)]
+pub struct Cell<'a> {
+    /// The backend's name.
+    pub backend: &'a str,
+    /// The workload's size.
+    pub size: u32,
+    /// The reports of the repetitions that finished, in order.
+    pub reports: Vec<&'a RunReport>,
+    /// The first repetition that did not finish, if any: the pair counts as not finished
+    /// (no figures, no ratios), since its figures would come from the lucky repetitions only.
+    pub problem: Option<&'a Outcome>,
+}
+
+impl Cell<'_> {
+    /// The figures of every repetition, if all finished.
+    pub fn finished(&self) -> Option<&[&RunReport]> {
+        (self.problem.is_none() && !self.reports.is_empty()).then_some(&self.reports[..])
+    }
+
+    /// The median and spread of `figure` over the repetitions, if all finished.
+    pub fn spread(&self, figure: impl Fn(&RunReport) -> f64) -> Option<Spread> {
+        let values: Vec<f64> = self.finished()?.iter().map(|r| figure(r)).collect();
+        Spread::of(&values)
+    }
+
+    /// The wall time's median and spread, in ms.
+    pub fn wall(&self) -> Option<Spread> {
+        self.spread(|r| r.wall_ms)
+    }
+
+    /// The repetition whose wall time is the median (the lower middle one of an even
+    /// count): the one charts draw, so that a chart shows a typical run, not a mixture.
+    pub fn median_report(&self) -> Option<&RunReport> {
+        let mut reports = self.finished()?.to_vec();
+        reports.sort_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms));
+        Some(reports[(reports.len() - 1) / 2])
+    }
+}
+
+/// Every run of a comparison, in order (workload by workload; within a workload, repetition
+/// by repetition, backends in listing order).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Comparison {
     /// Whether the workloads ran at their quick sizes.
     pub quick: bool,
+    /// Repetitions of each pair.
+    pub repeat: u32,
     /// The runs.
     pub results: Vec<RunResult>,
 }
@@ -89,28 +136,65 @@ impl Comparison {
         self.results.iter().filter(move |r| r.workload == workload)
     }
 
-    /// The shortest wall time among the finished runs of `workload`, in ms.
-    pub fn best_wall_ms(&self, workload: &str) -> Option<f64> {
-        self.runs_of(workload).filter_map(|r| r.report()).map(|r| r.wall_ms).min_by(f64::total_cmp)
+    /// One cell per backend that ran `workload`, in backend order.
+    pub fn cells<'a>(&'a self, workload: &'a str) -> Vec<Cell<'a>> {
+        let mut cells: Vec<Cell<'a>> = Vec::new();
+        for run in self.runs_of(workload) {
+            let index = match cells.iter().position(|c| c.backend == run.backend) {
+                Some(i) => i,
+                None => {
+                    cells.push(Cell { backend: &run.backend, size: run.size, reports: Vec::new(), problem: None });
+                    cells.len() - 1
+                }
+            };
+            let cell = &mut cells[index];
+            match &run.outcome {
+                Outcome::Ran(report) => cell.reports.push(report),
+                other => {
+                    cell.problem.get_or_insert(other);
+                }
+            }
+        }
+        cells
     }
 
-    /// The no-GC baseline's wall time on `workload`, in ms, if it ran and fit.
+    /// The cell of the fastest backend on `workload` by median wall time, with that time's
+    /// spread.
+    pub fn best(&self, workload: &str) -> Option<(String, Spread)> {
+        self.cells(workload)
+            .iter()
+            .filter_map(|c| Some((c.backend.to_owned(), c.wall()?)))
+            .min_by(|a, b| a.1.median.total_cmp(&b.1.median))
+    }
+
+    /// The shortest median wall time among the backends that finished `workload`, in ms.
+    pub fn best_wall_ms(&self, workload: &str) -> Option<f64> {
+        self.best(workload).map(|(_, s)| s.median)
+    }
+
+    /// The no-GC baseline's wall time on `workload` (median and spread), if it ran and fit.
+    pub fn baseline_wall(&self, workload: &str) -> Option<Spread> {
+        self.cells(workload).iter().find(|c| Backend::from_name(c.backend).is_some_and(Backend::is_baseline))?.wall()
+    }
+
+    /// The no-GC baseline's median wall time on `workload`, in ms, if it ran and fit.
     pub fn baseline_wall_ms(&self, workload: &str) -> Option<f64> {
-        self.runs_of(workload)
-            .filter(|r| Backend::from_name(&r.backend).is_some_and(Backend::is_baseline))
-            .find_map(|r| r.report())
-            .map(|r| r.wall_ms)
+        self.baseline_wall(workload).map(|s| s.median)
     }
 
     /// One message per workload whose finished runs disagree on the checksum, naming each
-    /// backend's.
+    /// backend's (every repetition must agree too).
     pub fn mismatches(&self) -> Vec<String> {
         let mut messages = Vec::new();
         for workload in self.workloads() {
-            let sums: Vec<(&str, u64)> = self
-                .runs_of(workload)
-                .filter_map(|r| r.report().map(|rep| (r.backend.as_str(), rep.checksum)))
-                .collect();
+            let mut sums: Vec<(&str, u64)> = Vec::new();
+            for run in self.runs_of(workload) {
+                if let Some(report) = run.report() {
+                    if !sums.contains(&(run.backend.as_str(), report.checksum)) {
+                        sums.push((run.backend.as_str(), report.checksum));
+                    }
+                }
+            }
             if sums.windows(2).any(|w| w[0].1 != w[1].1) {
                 let list: Vec<String> = sums.iter().map(|(b, c)| format!("{b} {c}")).collect();
                 messages
@@ -125,6 +209,9 @@ impl Comparison {
         self.results
             .iter()
             .filter_map(|r| match &r.outcome {
+                Outcome::Failed(message) if self.repeat > 1 => {
+                    Some(format!("{} on {} (repetition {}): {message}", r.workload, r.backend, r.repetition))
+                }
                 Outcome::Failed(message) => Some(format!("{} on {}: {message}", r.workload, r.backend)),
                 _ => None,
             })
@@ -141,61 +228,102 @@ pub struct Plan {
     pub workloads: Vec<(WorkloadId, u32)>,
     /// Whether the sizes are the quick ones.
     pub quick: bool,
+    /// Repetitions of each (backend, workload) pair.
+    pub repeat: u32,
     /// The heap options passed to every run.
     pub heap: HeapArgs,
 }
 
-/// Runs the plan: each run in a child process of `exe` (this binary), with a spinner on stderr
-/// while it runs (hidden when stderr is not a terminal). With `GCLAB_LOG` set, each child's
-/// stderr (its per-collection lines) is passed on after it finishes.
-pub fn run_plan(exe: &Path, plan: &Plan, scratch: &Path) -> Comparison {
-    let mut comparison = Comparison { quick: plan.quick, results: Vec::new() };
-    let forward_log = std::env::var_os("GCLAB_LOG").is_some();
-    // Finished spinners stay, one line per run, above the running one.
-    let bars = MultiProgress::new();
-    for &(workload, size) in &plan.workloads {
-        for &backend in &plan.backends {
-            let bar = bars.add(spinner(&format!("{workload} ({size}) on {}", backend.name())));
-            let json = scratch.join(format!("gclab-run-{}-{}-{}.json", std::process::id(), backend.name(), workload));
-            let (outcome, stderr) = run_child(exe, backend, workload, size, &plan.heap, &json);
-            let _ = std::fs::remove_file(&json);
-            bar.finish_with_message(format!("{workload} ({size}) on {}: {}", backend.name(), summary(&outcome)));
-            if forward_log && !stderr.is_empty() {
-                bars.suspend(|| {
-                    let _ = io::stderr().write_all(stderr.as_bytes());
-                });
+impl Plan {
+    /// Every run, in the order they run: workload by workload; within one, repetition by
+    /// repetition, each repetition every backend in turn (interleaved, so that a slow spell
+    /// of the machine spreads over the backends instead of landing on one).
+    pub fn runs(&self) -> Vec<(WorkloadId, u32, u32, Backend)> {
+        let mut runs = Vec::new();
+        for &(workload, size) in &self.workloads {
+            for repetition in 1..=self.repeat {
+                for &backend in &self.backends {
+                    runs.push((workload, size, repetition, backend));
+                }
             }
-            comparison.results.push(RunResult {
-                backend: backend.name().to_owned(),
-                workload: workload.name().to_owned(),
-                size,
-                outcome,
-            });
+        }
+        runs
+    }
+}
+
+/// Runs the plan: each run in a child process of `exe` (this binary), with progress on stderr
+/// (see [`Progress`]). As soon as a workload's runs end, `table` is asked for its table, which
+/// is printed on stdout. With `GCLAB_LOG` set, each child's stderr (its per-collection lines)
+/// is passed on after it finishes, each line prefixed with the run it came from.
+pub fn run_plan(exe: &Path, plan: &Plan, scratch: &Path, table: impl Fn(&Comparison, &str) -> String) -> Comparison {
+    let mut comparison = Comparison { quick: plan.quick, repeat: plan.repeat, results: Vec::new() };
+    let forward_log = std::env::var_os("GCLAB_LOG").is_some();
+    let runs = plan.runs();
+    let mut progress = Progress::new(runs.len());
+    let mut durations: Vec<Duration> = Vec::with_capacity(runs.len());
+    for (index, &(workload, size, repetition, backend)) in runs.iter().enumerate() {
+        let what = if plan.repeat > 1 {
+            format!("{workload} ({size}) on {}, repetition {repetition} of {}", backend.name(), plan.repeat)
+        } else {
+            format!("{workload} ({size}) on {}", backend.name())
+        };
+        progress.start(&what, estimate_left(&runs, &durations, index));
+        let json = scratch.join(format!("gclab-run-{}-{}-{}.json", std::process::id(), backend.name(), workload));
+        let started = Instant::now();
+        let (outcome, stderr) = run_child(exe, backend, workload, size, &plan.heap, &json);
+        durations.push(started.elapsed());
+        let _ = std::fs::remove_file(&json);
+        progress.finish(&what, &summary(&outcome), estimate_left(&runs, &durations, index + 1));
+        if forward_log && !stderr.is_empty() {
+            let prefix = format!("[{workload} {} #{repetition}] ", backend.name());
+            let lines: String = stderr.lines().map(|l| format!("{prefix}{l}\n")).collect();
+            progress.eprint(&lines);
+        }
+        comparison.results.push(RunResult {
+            backend: backend.name().to_owned(),
+            workload: workload.name().to_owned(),
+            size,
+            repetition,
+            outcome,
+        });
+        let workload_done = runs.get(index + 1).is_none_or(|next| next.0 != workload);
+        if workload_done {
+            progress.print(&table(&comparison, workload.name()));
         }
     }
-    if !bars.is_hidden() {
-        // End the last spinner's line before the tables.
-        eprintln!();
-    }
+    progress.done();
     comparison
 }
 
-fn spinner(message: &str) -> ProgressBar {
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
-            .expect("a valid template")
-            .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✓"),
-    );
-    bar.set_message(message.to_owned());
-    bar.enable_steady_tick(Duration::from_millis(100));
-    bar
+/// The time the runs from `next` on should take: each run as long as the same pair's earlier
+/// repetitions took on average, or else as the runs so far took on average (`None` before any
+/// run has finished).
+pub fn estimate_left(
+    runs: &[(WorkloadId, u32, u32, Backend)],
+    durations: &[Duration],
+    next: usize,
+) -> Option<Duration> {
+    if durations.is_empty() {
+        return None;
+    }
+    let overall = durations.iter().sum::<Duration>() / durations.len() as u32;
+    let mut left = Duration::ZERO;
+    for &(workload, _, _, backend) in &runs[next.min(runs.len())..] {
+        let same: Vec<Duration> = runs[..durations.len()]
+            .iter()
+            .zip(durations)
+            .filter(|((w, _, _, b), _)| *w == workload && *b == backend)
+            .map(|(_, &d)| d)
+            .collect();
+        left += if same.is_empty() { overall } else { same.iter().sum::<Duration>() / same.len() as u32 };
+    }
+    Some(left)
 }
 
 /// A few words on how a run ended, for its progress line.
 fn summary(outcome: &Outcome) -> String {
     match outcome {
-        Outcome::Ran(report) => format!("{:.0} ms", report.wall_ms),
+        Outcome::Ran(report) => format_ms(report.wall_ms),
         Outcome::DidNotFit(_) => "did not fit".to_owned(),
         Outcome::Failed(_) => "FAILED".to_owned(),
     }
@@ -268,6 +396,7 @@ mod tests {
             backend: backend.into(),
             workload: workload.into(),
             size: 1,
+            repetition: 1,
             outcome: Outcome::Ran(Box::new(report)),
         }
     }
@@ -283,6 +412,7 @@ mod tests {
             backend: "nogc".into(),
             workload: "b".into(),
             size: 1,
+            repetition: 1,
             outcome: Outcome::DidNotFit("heap exhausted".into()),
         });
         assert_eq!(c.workloads(), ["a", "b"]);

@@ -12,8 +12,11 @@
 //! argument definitions ([`args`]), the backends built in ([`backend`]), running and
 //! measuring ([`runner`]), the report of a run ([`report`]), pause percentiles
 //! ([`percentile`]), minimum mutator utilisation ([`mmu`]), peak RSS ([`rss`]), byte-size
-//! arguments ([`byte_size`]), the comparison ([`compare`]) with its tables ([`table`]), data
-//! files ([`results`]) and charts ([`charts`]), and `list` ([`listing`]).
+//! arguments ([`byte_size`]), the comparison ([`compare`]) with its repetitions' medians and
+//! spreads ([`spread`]), progress ([`progress`]), tables ([`table`]), data files ([`results`]),
+//! charts ([`charts`]), HTML report ([`html`]), machine description ([`machine`]) and report
+//! folder ([`report_folder`]), the `GCLAB_LOG` check ([`log_setting`]), and `list`
+//! ([`listing`]).
 
 #![warn(missing_docs)]
 
@@ -22,11 +25,17 @@ pub mod backend;
 pub mod byte_size;
 pub mod charts;
 pub mod compare;
+pub mod html;
 pub mod listing;
+pub mod log_setting;
+pub mod machine;
 pub mod mmu;
 pub mod percentile;
+pub mod progress;
 pub mod report;
+pub mod report_folder;
 pub mod results;
 pub mod rss;
 pub mod runner;
+pub mod spread;
 pub mod table;

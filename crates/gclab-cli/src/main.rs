@@ -8,15 +8,30 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use gclab_cli::args::{Cli, Command, CompareArgs, RunArgs};
-use gclab_cli::charts::write_charts;
+use gclab_cli::charts::{draw_charts, write_charts};
 use gclab_cli::compare::{run_plan, Plan};
+use gclab_cli::html::{report_html, Page};
 use gclab_cli::listing::listing;
+use gclab_cli::log_setting::unknown_log_values;
 use gclab_cli::report::RunReport;
+use gclab_cli::report_folder::{clear_earlier_report, REPORT_HTML};
 use gclab_cli::results::ResultsFile;
-use gclab_cli::table::workload_table;
+use gclab_cli::runner::effective_size;
+use gclab_cli::table::{legend, workload_table};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Ok(value) = std::env::var("GCLAB_LOG") {
+        let unknown = unknown_log_values(&value);
+        if !unknown.is_empty() {
+            eprintln!(
+                "gclab: warning: GCLAB_LOG={value}: unknown value{} {} ignored; the only value is `gc` (one line per \
+                 collection)",
+                if unknown.len() > 1 { "s" } else { "" },
+                unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
     match cli.command {
         Command::List => {
             print!("{}", listing());
@@ -47,9 +62,26 @@ fn run(args: &RunArgs) -> ExitCode {
     if let Err(e) = config.validate() {
         usage_error(&e);
     }
+    let to_stdout = args.json.as_deref() == Some(Path::new("-"));
+    // The report's file is made before the run, so that a path that cannot be written is a
+    // usage error (exit code 2) found at once, not after a long run.
+    let mut json_file = match &args.json {
+        Some(path) if !to_stdout => match File::create(path) {
+            Ok(file) => Some(file),
+            Err(e) => self::usage_error("run", format!("cannot write the report to {}: {e}", path.display())),
+        },
+        _ => None,
+    };
+    let effective = effective_size(args.workload, size);
+    if effective != size {
+        eprintln!(
+            "gclab: note: {} size {size} runs as size {effective} (its smallest); the report says {effective}",
+            args.workload
+        );
+    }
     let report = {
         let stdout = io::stdout();
-        let mut out = stdout.lock();
+        let mut out: Box<dyn Write> = if to_stdout { Box::new(io::sink()) } else { Box::new(stdout.lock()) };
         let result = args.backend.run(config, args.workload, size, &mut out);
         let flushed = out.flush();
         match (result, flushed) {
@@ -70,11 +102,15 @@ fn run(args: &RunArgs) -> ExitCode {
         // Fault injection for testing `compare`: report a wrong checksum for this backend.
         report.checksum = report.checksum.wrapping_add(1);
     }
-    if let Some(path) = &args.json {
-        if let Err(e) = write_json(path, &report) {
-            eprintln!("gclab: error: cannot write the report to {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
+    let written = match (&mut json_file, to_stdout) {
+        (Some(file), _) => write_json(BufWriter::new(file), &report),
+        (None, true) => write_json(io::stdout().lock(), &report),
+        (None, false) => Ok(()),
+    };
+    if let Err(e) = written {
+        let path = args.json.as_deref().unwrap_or(Path::new("-"));
+        eprintln!("gclab: error: cannot write the report to {}: {e}", path.display());
+        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }
@@ -87,6 +123,9 @@ fn compare(args: &CompareArgs) -> ExitCode {
     if let Err(e) = prepare_folder(&args.out) {
         usage_error("compare", format!("cannot write the report to {}: {e}", args.out.display()));
     }
+    if let Err(e) = clear_earlier_report(&args.out) {
+        usage_error("compare", format!("cannot clear the earlier report in {}: {e}", args.out.display()));
+    }
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => {
@@ -96,31 +135,45 @@ fn compare(args: &CompareArgs) -> ExitCode {
     };
     let plan = Plan {
         backends: args.backends(),
-        workloads: args.workloads().into_iter().map(|w| (w, args.size(w))).collect(),
+        workloads: args.workloads().into_iter().map(|w| (w, effective_size(w, args.size(w)))).collect(),
         quick: args.quick,
+        repeat: args.repeat,
         heap: args.heap.clone(),
     };
-    let comparison = run_plan(&exe, &plan, &args.out);
+    // Each table is printed as soon as its workload's runs end, a blank line after it.
+    let comparison = run_plan(&exe, &plan, &args.out, |c, w| format!("{}\n", workload_table(c, w)));
+    print!("{}", legend(&plan.backends));
 
-    let tables: Vec<String> = comparison.workloads().into_iter().map(|w| workload_table(&comparison, w)).collect();
-    println!("{}", tables.join("\n").trim_end());
-
+    let problems: Vec<String> = comparison.mismatches().into_iter().chain(comparison.failures()).collect();
     let results = ResultsFile::new(&comparison);
+    let command: Vec<String> = std::env::args().collect();
     let written = results
         .write_json(&args.out)
         .and_then(|()| results.write_csv(&args.out))
         .map_err(|e| e.to_string())
-        .and_then(|()| write_charts(&comparison, &args.out).map_err(|e| e.to_string()));
+        .and_then(|()| draw_charts(&comparison).map_err(|e| e.to_string()))
+        .and_then(|charts| {
+            write_charts(&charts, &args.out).map_err(|e| e.to_string())?;
+            let page = Page {
+                comparison: &comparison,
+                charts: &charts,
+                machine: &results.machine,
+                command: &command.join(" "),
+                problems: &problems,
+            };
+            std::fs::write(args.out.join(REPORT_HTML), report_html(&page)).map_err(|e| e.to_string())?;
+            Ok(charts.len())
+        });
     match written {
-        Ok(charts) => {
-            println!("\nreport: {} (results.json, results.csv, {} SVG charts)", args.out.display(), charts.len())
-        }
+        Ok(charts) => println!(
+            "\nreport: {} ({REPORT_HTML}, results.json, results.csv, {charts} SVG charts)",
+            args.out.join(REPORT_HTML).display()
+        ),
         Err(e) => {
             eprintln!("gclab: error: cannot write the report to {}: {e}", args.out.display());
             return ExitCode::FAILURE;
         }
     }
-    let problems: Vec<String> = comparison.mismatches().into_iter().chain(comparison.failures()).collect();
     for problem in &problems {
         eprintln!("gclab: error: {problem}");
     }
@@ -139,9 +192,8 @@ fn prepare_folder(dir: &Path) -> io::Result<()> {
     std::fs::remove_file(probe)
 }
 
-fn write_json(path: &Path, report: &RunReport) -> io::Result<()> {
-    let mut file = BufWriter::new(File::create(path)?);
-    serde_json::to_writer_pretty(&mut file, report)?;
-    writeln!(file)?;
-    file.flush()
+fn write_json(mut out: impl Write, report: &RunReport) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, report)?;
+    writeln!(out)?;
+    out.flush()
 }

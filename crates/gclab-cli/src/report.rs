@@ -99,12 +99,14 @@ pub struct RunReport {
     pub pause_log: Vec<PauseRecord>,
 }
 
+// From whole nanoseconds, divided once: the nearest double to the decimal number of ms or µs,
+// which serialises as that decimal (`163.485`, not `163.48499999999999`).
 fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+    d.as_nanos() as f64 / 1e6
 }
 
 fn us(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
+    d.as_nanos() as f64 / 1e3
 }
 
 /// What a run measured, besides the heap's statistics.

@@ -1,5 +1,6 @@
-//! The report folder's data files: `results.json` (every run with its full report, pause log
-//! included) and `results.csv` (one row per run, the headline figures).
+//! The report folder's data files: `results.json` (every run, every repetition, with its full
+//! report, pause log included, and per pair the median and spread of the headline figures)
+//! and `results.csv` (one row per run, the headline figures).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -8,7 +9,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{Comparison, Outcome};
+use crate::machine::Machine;
 use crate::report::RunReport;
+use crate::spread::Spread;
 
 /// What `results.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,14 +20,49 @@ pub struct ResultsFile {
     pub gclab_version: String,
     /// Whether the workloads ran at their quick sizes.
     pub quick: bool,
+    /// Repetitions of each (backend, workload) pair.
+    pub repeat: u32,
+    /// The machine the runs ran on.
+    pub machine: Machine,
     /// The backends compared, in order.
     pub backends: Vec<String>,
     /// The workloads compared, in order.
     pub workloads: Vec<String>,
     /// Workloads whose checksums differ between backends, one message each.
     pub mismatches: Vec<String>,
-    /// Every run.
+    /// Per (workload, backend) pair that finished every repetition: medians and spreads.
+    pub summaries: Vec<Summary>,
+    /// Every run, every repetition.
     pub runs: Vec<RunEntry>,
+}
+
+/// The repetitions of one (workload, backend) pair, summarised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The workload's name.
+    pub workload: String,
+    /// The backend's name.
+    pub backend: String,
+    /// Wall time, ms.
+    pub wall_ms: Spread,
+    /// GC time, ms.
+    pub gc_ms: Spread,
+    /// The 99th-percentile pause, µs.
+    pub pause_p99_us: Spread,
+    /// The longest pause, µs.
+    pub pause_max_us: Spread,
+    /// The most bytes the heap held from the system.
+    pub peak_heap_bytes: Spread,
+    /// The process's peak RSS, bytes.
+    pub peak_rss_bytes: Spread,
+    /// Median wall time over the fastest backend's median.
+    pub ratio_to_best: f64,
+    /// Whether the wall-time range overlaps the fastest backend's (a tie; never for one run).
+    pub ties_best: bool,
+    /// Median wall time over the no-GC baseline's median, when that fit.
+    pub ratio_to_nogc: Option<f64>,
+    /// Whether the wall-time range overlaps the baseline's.
+    pub ties_nogc: bool,
 }
 
 /// One run in `results.json`.
@@ -36,13 +74,15 @@ pub struct RunEntry {
     pub workload: String,
     /// The workload's size.
     pub size: u32,
+    /// Which repetition, from 1.
+    pub repetition: u32,
     /// `ok`, `did_not_fit` or `failed`.
     pub status: String,
     /// Why it did not finish, if it did not.
     pub error: Option<String>,
-    /// Wall time over the fastest backend's on this workload.
+    /// This run's wall time over the fastest backend's median on this workload.
     pub ratio_to_best: Option<f64>,
-    /// Wall time over the no-GC baseline's on this workload (when that fit).
+    /// This run's wall time over the no-GC baseline's median on this workload (when that fit).
     pub ratio_to_nogc: Option<f64>,
     /// GC time over wall time.
     pub gc_share: Option<f64>,
@@ -70,6 +110,7 @@ impl ResultsFile {
                     backend: run.backend.clone(),
                     workload: run.workload.clone(),
                     size: run.size,
+                    repetition: run.repetition,
                     status: status.to_owned(),
                     error,
                     ratio_to_best: ratio(comparison.best_wall_ms(&run.workload)),
@@ -79,9 +120,35 @@ impl ResultsFile {
                 }
             })
             .collect();
+        let mut summaries = Vec::new();
+        for workload in comparison.workloads() {
+            let best = comparison.best(workload).map(|(_, s)| s);
+            let baseline = comparison.baseline_wall(workload);
+            for cell in comparison.cells(workload) {
+                let (Some(wall), Some(best)) = (cell.wall(), best) else { continue };
+                let spread = |f: fn(&RunReport) -> f64| cell.spread(f).expect("every repetition finished");
+                summaries.push(Summary {
+                    workload: workload.to_owned(),
+                    backend: cell.backend.to_owned(),
+                    wall_ms: wall,
+                    gc_ms: spread(|r| r.gc_ms),
+                    pause_p99_us: spread(|r| r.pause_p99_us),
+                    pause_max_us: spread(|r| r.pause_max_us),
+                    peak_heap_bytes: spread(|r| r.peak_heap_bytes as f64),
+                    peak_rss_bytes: spread(|r| r.peak_rss_bytes as f64),
+                    ratio_to_best: wall.median / best.median,
+                    ties_best: wall != best && wall.ties(&best),
+                    ratio_to_nogc: baseline.filter(|b| b.median > 0.0).map(|b| wall.median / b.median),
+                    ties_nogc: baseline.is_some_and(|b| wall != b && wall.ties(&b)),
+                });
+            }
+        }
         ResultsFile {
             gclab_version: env!("CARGO_PKG_VERSION").to_owned(),
             quick: comparison.quick,
+            repeat: comparison.repeat,
+            machine: Machine::describe(),
+            summaries,
             backends: comparison.backends().into_iter().map(String::from).collect(),
             workloads: comparison.workloads().into_iter().map(String::from).collect(),
             mismatches: comparison.mismatches(),
@@ -108,12 +175,14 @@ impl ResultsFile {
     }
 }
 
-/// The columns of `results.csv`. Times in ms or µs as named; shares and MMU as fractions;
-/// empty cells for runs that did not finish; `counters` as `name=value` pairs joined by `;`.
-pub const CSV_COLUMNS: [&str; 28] = [
+/// The columns of `results.csv`: one row per run, every repetition. Times in ms or µs as
+/// named; shares and MMU as fractions; numbers to six significant digits; empty cells for runs
+/// that did not finish; `counters` as `name=value` pairs joined by `;`.
+pub const CSV_COLUMNS: [&str; 29] = [
     "backend",
     "workload",
     "size",
+    "repetition",
     "status",
     "wall_ms",
     "gc_ms",
@@ -142,26 +211,32 @@ pub const CSV_COLUMNS: [&str; 28] = [
 ];
 
 fn csv_row(run: &RunEntry) -> Vec<String> {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    let mut row = vec![run.backend.clone(), run.workload.clone(), run.size.to_string(), run.status.clone()];
+    let opt = |v: Option<f64>| v.map_or(String::new(), decimal);
+    let mut row = vec![
+        run.backend.clone(),
+        run.workload.clone(),
+        run.size.to_string(),
+        run.repetition.to_string(),
+        run.status.clone(),
+    ];
     match &run.report {
         Some(r) => row.extend([
-            r.wall_ms.to_string(),
-            r.gc_ms.to_string(),
-            r.mutator_ms.to_string(),
+            decimal(r.wall_ms),
+            decimal(r.gc_ms),
+            decimal(r.mutator_ms),
             opt(run.gc_share),
             opt(run.ratio_to_best),
             opt(run.ratio_to_nogc),
             r.collections.to_string(),
             r.minor_collections.to_string(),
             r.full_collections.to_string(),
-            r.pause_p50_us.to_string(),
-            r.pause_p90_us.to_string(),
-            r.pause_p99_us.to_string(),
-            r.pause_max_us.to_string(),
-            r.mmu_1ms.to_string(),
-            r.mmu_10ms.to_string(),
-            r.mmu_100ms.to_string(),
+            decimal(r.pause_p50_us),
+            decimal(r.pause_p90_us),
+            decimal(r.pause_p99_us),
+            decimal(r.pause_max_us),
+            decimal(r.mmu_1ms),
+            decimal(r.mmu_10ms),
+            decimal(r.mmu_100ms),
             r.allocated_objects.to_string(),
             r.allocated_bytes.to_string(),
             r.peak_heap_bytes.to_string(),
@@ -170,8 +245,34 @@ fn csv_row(run: &RunEntry) -> Vec<String> {
             r.checksum.to_string(),
             r.counters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";"),
         ]),
-        None => row.extend(std::iter::repeat_n(String::new(), CSV_COLUMNS.len() - 5)),
+        None => row.extend(std::iter::repeat_n(String::new(), CSV_COLUMNS.len() - 6)),
     }
     row.push(run.error.clone().unwrap_or_default());
     row
+}
+
+/// A measured number to six significant digits, without trailing zeros: measurements carry no
+/// more, and the shortest form of a computed double (`2249.9680000000003`) is noise.
+///
+/// ```
+/// use gclab_cli::results::decimal;
+/// assert_eq!(decimal(2249.9680000000003), "2249.97");
+/// assert_eq!(decimal(0.8601457654693422), "0.860146");
+/// assert_eq!(decimal(0.000012345678), "0.0000123457");
+/// assert_eq!(decimal(1.0), "1");
+/// assert_eq!(decimal(0.0), "0");
+/// assert_eq!(decimal(123456789.4), "123456789");
+/// ```
+pub fn decimal(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return if value.is_finite() { "0".to_owned() } else { value.to_string() };
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (5 - magnitude).clamp(0, 15) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }

@@ -243,6 +243,10 @@ fn compare(args: &[&str]) -> Output {
 #[test]
 fn compare_prints_tables_and_writes_a_parseable_report() {
     let dir = report_dir("report");
+    // A chart of an earlier comparison, and a file of the user's, in the folder.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pauses-lists.svg"), "<svg/>").unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
     let out = compare(&[
         "--workloads",
         "gcbench,cycles",
@@ -250,56 +254,136 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         "gcbench=8,cycles=400",
         "--initial-trigger",
         "256K",
+        "--repeat",
+        "2",
         "--out",
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     let text = stdout(&out);
-    for needle in ["gcbench (size 8)", "cycles (size 400)", "×best", "×nogc", "MMU 1ms", "peak heap"] {
+    for needle in ["gcbench (size 8, median of 2 runs)", "cycles (size 400, median of 2 runs)", "×best", "×nogc"] {
+        assert!(text.contains(needle), "{needle:?} not in: {text}");
+    }
+    for needle in ["MMU 1ms", "peak heap", "±", "bursts", "refcount's pauses:", "report.html"] {
         assert!(text.contains(needle), "{needle:?} not in: {text}");
     }
     for backend in ["marksweep", "refcount", "nogc"] {
-        assert_eq!(text.lines().filter(|l| l.starts_with(backend)).count(), 2, "{backend} has a row per table: {text}");
+        let rows = text.lines().filter(|l| l.starts_with(&format!("{backend} "))).count();
+        assert_eq!(rows, 2, "{backend} has a row per table: {text}");
     }
+    // Piped, the progress is one plain line per run.
+    let err = stderr(&out);
+    assert!(err.lines().any(|l| l.starts_with("[12/12] cycles (400) on nogc, repetition 2 of 2: ")), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with('[')).count(), 12, "{err}");
 
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
         .expect("results.json is JSON");
     let runs = json["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 6);
+    assert_eq!(runs.len(), 12, "every repetition is kept");
+    assert_eq!(json["repeat"], 2);
     assert_eq!(json["workloads"], serde_json::json!(["gcbench", "cycles"]));
+    assert!(json["machine"]["cores"].as_u64().unwrap() > 0);
     assert!(json["mismatches"].as_array().unwrap().is_empty());
     for run in runs {
         assert_eq!(run["status"], "ok", "{run}");
         let report = &run["report"];
         assert_eq!(report["backend"], run["backend"]);
         assert!(report["pause_log"].is_array());
-        assert!(run["ratio_to_best"].as_f64().unwrap() >= 1.0 - 1e-12);
+        assert!(run["ratio_to_best"].as_f64().unwrap() > 0.0);
         assert!(report["peak_rss_bytes"].as_u64().is_some());
     }
+    let repetitions: Vec<u64> = runs.iter().map(|r| r["repetition"].as_u64().unwrap()).collect();
+    assert_eq!(repetitions, [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2], "interleaved repetitions");
+    let summaries = json["summaries"].as_array().unwrap();
+    assert_eq!(summaries.len(), 6);
+    for summary in summaries {
+        let wall = &summary["wall_ms"];
+        let (min, median, max) =
+            (wall["min"].as_f64().unwrap(), wall["median"].as_f64().unwrap(), wall["max"].as_f64().unwrap());
+        assert!(min <= median && median <= max && wall["n"] == 2, "{summary}");
+        let walls: Vec<f64> = runs
+            .iter()
+            .filter(|r| r["workload"] == summary["workload"] && r["backend"] == summary["backend"])
+            .map(|r| r["report"]["wall_ms"].as_f64().unwrap())
+            .collect();
+        assert_eq!(walls.len(), 2);
+        assert!((median - (walls[0] + walls[1]) / 2.0).abs() < 1e-9, "the median of two is their mean");
+    }
+    assert!(summaries.iter().any(|s| s["ratio_to_best"] == 1.0));
     let checksums: Vec<u64> =
         runs.iter().filter(|r| r["workload"] == "cycles").map(|r| r["report"]["checksum"].as_u64().unwrap()).collect();
-    assert_eq!(checksums, [400 * 21 + 400 * 21 * (400 * 21 - 1) / 2; 3]);
+    assert_eq!(checksums, [400 * 21 + 400 * 21 * (400 * 21 - 1) / 2; 6]);
 
     let mut csv = csv::Reader::from_path(dir.join("results.csv")).expect("results.csv opens");
     let headers = csv.headers().unwrap().clone();
     assert_eq!(&headers[0], "backend");
+    assert_eq!(&headers[3], "repetition");
     assert!(headers.iter().any(|h| h == "mmu_10ms") && headers.iter().any(|h| h == "peak_rss_bytes"));
     let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("a well-formed row")).collect();
-    assert_eq!(rows.len(), 6);
-    assert!(rows.iter().all(|r| r.len() == headers.len() && &r[3] == "ok"));
+    assert_eq!(rows.len(), 12);
+    assert!(rows.iter().all(|r| r.len() == headers.len() && &r[4] == "ok"));
+    for row in &rows {
+        for cell in row.iter().skip(5) {
+            if let Some((_, decimals)) = cell.split_once('.') {
+                assert!(decimals.len() <= 10 && !decimals.contains(';'), "no float noise: {cell}");
+            }
+        }
+    }
 
-    let mut charts: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".svg"))
-        .collect();
-    charts.sort();
-    assert_eq!(charts, ["heap-cycles.svg", "heap-gcbench.svg", "pauses-cycles.svg", "pauses-gcbench.svg", "times.svg"]);
-    for chart in charts {
-        let svg = std::fs::read_to_string(dir.join(&chart)).unwrap();
+    let mut files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "heap-cycles.svg",
+            "heap-gcbench.svg",
+            "notes.txt",
+            "pauses-cycles.svg",
+            "pauses-gcbench.svg",
+            "report.html",
+            "results.csv",
+            "results.json",
+            "times.svg"
+        ],
+        "the earlier chart is gone, the user's file stays"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for chart in files.iter().filter(|f| f.ends_with(".svg")) {
+        let svg = std::fs::read_to_string(dir.join(chart)).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{chart}");
         assert!(svg.contains("marksweep"), "{chart} has a legend");
+        let id = format!("id=\"chart-{}\"", chart.trim_end_matches(".svg"));
+        assert!(html.contains(&id), "report.html has {chart}");
     }
+    for reference in ["src=", "<link", "@import", "url("] {
+        assert!(!html.contains(reference), "report.html loads nothing: {reference}");
+    }
+    assert!(html.contains("id=\"machine\"") && html.contains("What the figures mean"));
+}
+
+#[test]
+fn compare_keeps_the_order_of_workloads_given() {
+    let dir = report_dir("order");
+    let out = compare(&[
+        "--workloads",
+        "lists,gcbench",
+        "--sizes",
+        "lists=50,gcbench=6",
+        "--backends",
+        "marksweep",
+        "--repeat",
+        "1",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    let lists = text.find("lists (size 50)").expect("a lists table");
+    let gcbench = text.find("gcbench (size 6)").expect("a gcbench table");
+    assert!(lists < gcbench, "{text}");
+    let header = text.lines().find(|l| l.starts_with("backend ")).unwrap();
+    assert!(!header.contains('±'), "one run has no spread: {text}");
 }
 
 #[test]
@@ -314,6 +398,8 @@ fn compare_reports_a_heap_too_small_as_did_not_fit() {
         "nogc,marksweep",
         "--heap-limit",
         "2M",
+        "--repeat",
+        "1",
         "--out",
         dir.to_str().unwrap(),
     ]);
@@ -333,7 +419,17 @@ fn compare_reports_a_heap_too_small_as_did_not_fit() {
 fn compare_fails_on_a_checksum_mismatch_and_names_it() {
     let dir = report_dir("mismatch");
     let out = Command::new(env!("CARGO_BIN_EXE_gclab"))
-        .args(["compare", "--workloads", "lists", "--sizes", "lists=50", "--out", dir.to_str().unwrap()])
+        .args([
+            "compare",
+            "--workloads",
+            "lists",
+            "--sizes",
+            "lists=50",
+            "--repeat",
+            "1",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
         .env("GCLAB_FAULT_CHECKSUM", "refcount")
         .output()
         .unwrap();
@@ -367,4 +463,92 @@ fn compare_usage_errors_exit_with_code_2() {
     std::fs::write(&file, "").unwrap();
     let out = compare(&["--workloads", "gcbench", "--out", file.join("report").to_str().unwrap()]);
     assert_usage_error(&out, &["cannot write the report to", "a-file"]);
+}
+
+#[test]
+fn run_json_path_is_checked_before_the_run() {
+    let dir = report_dir("json-path");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = run_binary_trees(&["--size", "10", "--json", file.join("report.json").to_str().unwrap()]);
+    assert_usage_error(&out, &["cannot write the report to", "a-file"]);
+}
+
+#[test]
+fn run_json_dash_writes_the_report_to_stdout() {
+    let out = run_binary_trees(&["--size", "10", "--json", "-"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is the JSON report alone");
+    assert_eq!(json["checksum"], 135_854);
+    assert!(!std::path::Path::new("-").exists(), "no file named -");
+}
+
+#[test]
+fn binary_trees_reports_the_size_it_ran() {
+    let out = run_binary_trees(&["--size", "1", "--json", "-"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["size"], 6, "size 1 runs depth 6");
+    assert!(stderr(&out).contains("size 1 runs as size 6"), "{}", stderr(&out));
+}
+
+#[test]
+fn unknown_gclab_log_values_are_named() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gclab"))
+        .args(["run", "--backend", "marksweep", "--workload", "binary-trees", "--size", "6"])
+        .env("GCLAB_LOG", "gc,gctrace")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("unknown value `gctrace`"), "{}", stderr(&out));
+}
+
+#[test]
+fn compare_prefixes_forwarded_gc_lines_with_their_run() {
+    let dir = report_dir("log-prefix");
+    let out = Command::new(env!("CARGO_BIN_EXE_gclab"))
+        .args(["compare", "--workloads", "gcbench", "--sizes", "gcbench=8", "--backends", "marksweep"])
+        .args(["--initial-trigger", "64K", "--repeat", "1", "--out", dir.to_str().unwrap()])
+        .env("GCLAB_LOG", "gc")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let gc_lines: Vec<&str> = err.lines().filter(|l| l.contains("] gc ")).collect();
+    assert!(!gc_lines.is_empty(), "{err}");
+    assert!(gc_lines.iter().all(|l| l.starts_with("[gcbench marksweep #1] gc ")), "{err}");
+}
+
+#[test]
+fn refcount_logs_its_free_bursts_as_pauses() {
+    let path = report_path("refcount-bursts");
+    let out = gclab(&[
+        "run",
+        "--backend",
+        "refcount",
+        "--workload",
+        "binary-trees",
+        "--size",
+        "16",
+        "--json",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let log = json["pause_log"].as_array().unwrap();
+    // binary-trees builds immutable trees (never tracked): no cycle collection runs, and every
+    // pause is a burst of frees, each tree of depth 16 (131,071 nodes) dropped at once.
+    assert_eq!(json["collections"], 0, "{json}");
+    assert!(!log.is_empty() && log.iter().all(|p| p["kind"] == "free-burst"), "{json}");
+    assert!(log.iter().all(|p| p["duration_us"].as_f64().unwrap() >= 50.0), "the threshold holds");
+    assert!(log.iter().all(|p| p["bytes_before"].as_u64() > p["bytes_after"].as_u64()), "bursts free memory");
+    let total_us: f64 = log.iter().map(|p| p["duration_us"].as_f64().unwrap()).sum();
+    assert!((json["gc_ms"].as_f64().unwrap() * 1000.0 - total_us).abs() < 1.0, "bursts count as GC time");
+    assert!(json["pause_max_us"].as_f64().unwrap() > 0.0 && json["mmu_1ms"].as_f64().unwrap() < 1.0);
+    // One definition of the bytes in objects at the end: the long-lived tree (depth 16, 32-byte
+    // nodes), still counted when the workload returned, as its objects are.
+    let live = json["live_objects_at_end"].as_u64().unwrap();
+    assert_eq!(live, (1 << 17) - 1, "{json}");
+    assert_eq!(json["heap_end_bytes"].as_u64().unwrap(), live * 32, "{json}");
 }

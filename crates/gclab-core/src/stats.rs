@@ -11,14 +11,19 @@ pub enum CollectionKind {
     Minor,
     /// The whole heap.
     Full,
+    /// Not a collection: a pause of reference counting's own, a cascade of frees long enough
+    /// to log (one decrement that freed a large structure). Counted in neither
+    /// `minor_collections` nor `full_collections`; `Heap::collect` treats it as `Minor`.
+    FreeBurst,
 }
 
 impl CollectionKind {
-    /// A short lowercase name (`minor`, `full`).
+    /// A short lowercase name (`minor`, `full`, `free-burst`).
     pub fn name(self) -> &'static str {
         match self {
             CollectionKind::Minor => "minor",
             CollectionKind::Full => "full",
+            CollectionKind::FreeBurst => "free-burst",
         }
     }
 }
@@ -43,6 +48,13 @@ pub struct Pause {
 pub struct PauseTimer {
     started: Instant,
     bytes_before: usize,
+}
+
+impl PauseTimer {
+    /// Time since the pause began: what [`Stats::end_pause`] would log now, or less.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
 }
 
 /// Statistics of one heap.
@@ -99,11 +111,14 @@ fn gc_log_enabled() -> bool {
 }
 
 impl Stats {
-    /// Collections of `kind` run so far.
+    /// Collections of `kind` run so far (for `FreeBurst`, the bursts logged).
     pub fn collections(&self, kind: CollectionKind) -> u64 {
         match kind {
             CollectionKind::Minor => self.minor_collections,
             CollectionKind::Full => self.full_collections,
+            CollectionKind::FreeBurst => {
+                self.pauses.iter().filter(|p| p.kind == CollectionKind::FreeBurst).count() as u64
+            }
         }
     }
 
@@ -145,6 +160,7 @@ impl Stats {
         match kind {
             CollectionKind::Minor => self.minor_collections += 1,
             CollectionKind::Full => self.full_collections += 1,
+            CollectionKind::FreeBurst => {}
         }
         self.gc_time += duration;
         if gc_log_enabled() {

@@ -218,7 +218,7 @@ impl RefcountHeap {
                 }
             }
         }
-        self.free_doomed();
+        self.free_doomed_in_pause();
         for &g in &garbage {
             self.gens.forget_garbage(g);
             // SAFETY: garbage is unreachable: nothing outside refers to it, and its own slots

@@ -5,6 +5,7 @@ use gclab_core::{
     Roots, Stats, Tag, VerifyError,
 };
 use gclab_space::{LargeObjectSpace, PoolSpace};
+use std::time::Duration;
 
 use crate::cycles::GcState;
 use crate::generations::{Generations, List};
@@ -16,6 +17,15 @@ pub(crate) const COUNT_MASK: u32 = 0x7fff_ffff;
 /// A count that has reached the maximum stays there: the object is immortal (as CPython 3.12
 /// makes objects whose count would overflow).
 pub(crate) const IMMORTAL: u32 = COUNT_MASK;
+
+/// A cascade of frees is timed from this many frees on (see `free_doomed`): reading the clock
+/// for every cascade would cost more than the one or two frees most of them make.
+pub(crate) const BURST_UNTIMED_FREES: u64 = 64;
+
+/// A cascade of frees that takes this long (from its timed part on) is logged as a
+/// `FreeBurst` pause: long enough to matter to latency, short enough to catch the 1–3 ms
+/// it takes to drop a list of 100,000 items.
+pub(crate) const BURST_THRESHOLD: Duration = Duration::from_micros(50);
 
 /// Set in the header word of a container the cycle detector tracks. The mutator sets it (on
 /// the first store of a reference into the container); collections never write it.
@@ -159,7 +169,26 @@ impl RefcountHeap {
     /// Frees every doomed object, decrementing what each refers to; those that reach zero are
     /// freed in turn. A loop over an explicit list, so dropping the head of a list of ten
     /// million nodes frees it all in constant native stack.
+    ///
+    /// A long cascade is the mutator waiting on memory management as surely as a collection
+    /// is, so it is logged as a pause of its own kind, [`CollectionKind::FreeBurst`], when it
+    /// takes [`BURST_THRESHOLD`] or more. The clock is read only once a cascade has freed
+    /// [`BURST_UNTIMED_FREES`] objects (most cascades free one or two), so the pause logged
+    /// leaves out those first frees' time; its `bytes_before` is read before the first.
     pub(crate) fn free_doomed(&mut self) {
+        self.free_cascade(BURST_UNTIMED_FREES);
+    }
+
+    /// [`free_doomed`](Self::free_doomed) inside a collection, whose own pause covers it: no
+    /// burst is logged within it.
+    pub(crate) fn free_doomed_in_pause(&mut self) {
+        self.free_cascade(u64::MAX);
+    }
+
+    /// Frees the doomed objects, timing the cascade from its `untimed`-th free.
+    fn free_cascade(&mut self, untimed: u64) {
+        let bytes_before = self.live_bytes();
+        let mut burst = None;
         let mut freed = 0u64;
         let mut untracked = 0u32;
         while let Some(first) = self.doomed.pop() {
@@ -192,6 +221,9 @@ impl RefcountHeap {
                 // SAFETY: its count is zero, so no slot or root refers to it.
                 unsafe { self.free_object(granule, true) };
                 freed += 1;
+                if freed == untimed {
+                    burst = Some(self.stats.begin_pause(bytes_before));
+                }
                 match next {
                     Some(n) => granule = n,
                     None => break,
@@ -202,6 +234,12 @@ impl RefcountHeap {
             self.gc.note_untracked(untracked);
             self.stats.bump("freed_by_refcount", freed);
             self.release_spare_arenas();
+        }
+        if let Some(timer) = burst {
+            // The pause's own clock decides, so a logged burst is never under the threshold.
+            if timer.elapsed() >= BURST_THRESHOLD {
+                self.stats.end_pause(timer, CollectionKind::FreeBurst, self.live_bytes());
+            }
         }
     }
 
@@ -587,7 +625,7 @@ impl Heap for RefcountHeap {
 
     fn collect(&mut self, kind: CollectionKind) {
         let generation = match kind {
-            CollectionKind::Minor => 0,
+            CollectionKind::Minor | CollectionKind::FreeBurst => 0,
             CollectionKind::Full => 2,
         };
         self.collect_generation(generation);
