@@ -52,7 +52,7 @@ pub use gclab_core::{
 /// raw object views, side bitmaps and tables, the root tables, statistics recording, the
 /// trigger policy, and the spaces (memory policies) of `gclab-space`.
 ///
-/// A runtime author does not need this module: [`Heap::memory`](crate::Heap::memory) returns
+/// A runtime author does not need this module: [`Heap::memory`] returns
 /// an [`ObjectMemory`](backend::ObjectMemory), but nothing reachable from it through safe
 /// calls can corrupt a heap.
 pub mod backend {
