@@ -108,12 +108,15 @@ pub fn bottom_up_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, Alloc
     if tree.is_err() {
         heap.truncate_roots(base);
     }
-    tree
+    tree.map_err(|e| *e)
 }
 
-fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
+/// The recursion returns its rare error boxed: `Result<ObjRef, Box<AllocError>>` is two
+/// words, returned in registers at every level, where the 32-byte `AllocError` would make
+/// every return go through memory.
+fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, Box<AllocError>> {
     if depth == 0 {
-        return heap.allocate_immutable(NODE_TAG, 2, 0, 0);
+        return heap.allocate_immutable(NODE_TAG, 2, 0, 0).map_err(Box::new);
     }
     let left = build(heap, depth - 1)?;
     heap.push_root(Some(left));
@@ -121,7 +124,7 @@ fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     heap.push_root(Some(right));
     // The children stay rooted through the allocation (which may collect, or move them),
     // then move from the root stack into the node's slots: left, then right.
-    heap.allocate_immutable(NODE_TAG, 2, 0, 2)
+    heap.allocate_immutable(NODE_TAG, 2, 0, 2).map_err(Box::new)
 }
 
 /// The check of a tree: its node count, walked with an explicit stack.
