@@ -84,7 +84,15 @@
 //! 6. `plain_roots_and_memory!` moving roots into whatever a safe `allocate_object` returned:
 //! the macro now calls `AllocateObject::allocate_object`, an `unsafe trait` whose implementor
 //! promises a fresh object with the slots asked for; without `unsafe impl` the backend does
-//! not compile (the `compile_fail` example on `gclab::backend::AllocateObject`).
+//! not compile (the `compile_fail` example on `gclab::backend::AllocateObject`). Calling the
+//! method is `unsafe` too, since it may leave slots for the caller to fill:
+//!
+//! ```compile_fail,E0133
+//! use gclab::backend::AllocateObject;
+//! # use gclab::{Heap, MarkSweepHeap, Tag};
+//! let mut heap = MarkSweepHeap::new();
+//! let _ = heap.allocate_object(Tag(1), 2, 0, false, 2); // two slots of stale bits
+//! ```
 //!
 //! The same reproducers with `unsafe` blocks added compile, which shows the failures above
 //! are the `unsafe` requirements and not typos:

@@ -19,7 +19,7 @@ use crate::{AllocError, ObjRef, Tag};
 /// use gclab_core::*;
 /// struct Toy { memory: ObjectMemory, roots: Roots }
 /// impl Toy {
-///     fn allocate_object(&mut self, _: Tag, _: usize, _: usize, _: bool, _: usize) -> Result<ObjRef, AllocError> {
+///     unsafe fn allocate_object(&mut self, _: Tag, _: usize, _: usize, _: bool, _: usize) -> Result<ObjRef, AllocError> {
 ///         unimplemented!()
 ///     }
 /// }
@@ -40,7 +40,13 @@ pub unsafe trait AllocateObject {
     /// `immutable`, whose slots from `filled` on are null and whose first `filled` slots are
     /// left for the caller to write at once (the body of `allocate` with `filled = 0`, and of
     /// `allocate_from_roots` and `allocate_immutable`).
-    fn allocate_object(
+    ///
+    /// # Safety
+    /// `filled <= slots`, and on `Ok` the caller must write slots `0..filled` with null or live
+    /// references of this heap before anything else reads the object or touches the heap:
+    /// until then they hold whatever the cell held before (a collector tracing them would
+    /// follow garbage). With `filled = 0` there is nothing to write.
+    unsafe fn allocate_object(
         &mut self,
         tag: Tag,
         slots: usize,
@@ -137,7 +143,11 @@ macro_rules! plain_roots_and_memory {
     (@move $heap:ident, $tag:ident, $slots:ident, $bytes:ident, $from_roots:ident, $immutable:expr) => {{
         $crate::check_from_roots($slots, $from_roots, $heap.roots.stack.len());
         // The operands stay rooted through the allocation.
-        let obj = $crate::AllocateObject::allocate_object($heap, $tag, $slots, $bytes, $immutable, $from_roots)?;
+        // SAFETY: `from_roots <= slots` (checked just above), and slots `0..from_roots` are
+        // written right below, before anything else touches the heap.
+        let obj = unsafe {
+            $crate::AllocateObject::allocate_object($heap, $tag, $slots, $bytes, $immutable, $from_roots)
+        }?;
         // SAFETY: `AllocateObject` promises a fresh object of `slots >= from_roots` slots
         // (checked by `check_from_roots`) in this memory, its first `from_roots` slots to be
         // written here at once; the stack was filled through `Roots`,

@@ -195,7 +195,7 @@ unsafe impl AllocateObject for MarkSweepHeap {
     /// Allocates an object, immutable if `immutable` (the body of `allocate`,
     /// `allocate_from_roots` and `allocate_immutable`).
     #[inline(always)]
-    fn allocate_object(
+    unsafe fn allocate_object(
         &mut self,
         tag: Tag,
         slots: usize,
@@ -237,7 +237,8 @@ impl Heap for MarkSweepHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        self.allocate_object(tag, slots, bytes, false, 0)
+        // SAFETY: `filled = 0`: no slot is left for us to write.
+        unsafe { self.allocate_object(tag, slots, bytes, false, 0) }
     }
 
     #[inline]

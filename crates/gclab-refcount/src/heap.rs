@@ -64,9 +64,14 @@ impl std::fmt::Debug for RefcountHeap {
 
 impl RefcountHeap {
     /// Allocates an object, immutable if `immutable` (the body of `allocate`,
-    /// `allocate_from_roots` and `allocate_immutable`).
+    /// `allocate_from_roots` and `allocate_immutable`), its first `filled` slots left
+    /// unwritten.
+    ///
+    /// # Safety
+    /// As `AllocateObject::allocate_object`: `filled <= slots`, and the caller writes slots
+    /// `0..filled` before anything else touches the heap.
     #[inline(always)]
-    pub(crate) fn allocate_object(
+    pub(crate) unsafe fn allocate_object(
         &mut self,
         tag: Tag,
         slots: usize,
@@ -360,7 +365,8 @@ impl RefcountHeap {
     ) -> Result<ObjRef, AllocError> {
         gclab_core::check_from_roots(slots, from_roots, self.roots.stack.len());
         // The operands stay on the stack, counted, through the allocation's safepoint.
-        let obj = self.allocate_object(tag, slots, bytes, immutable, from_roots)?;
+        // SAFETY: `from_roots <= slots` (checked above); the slots are written just below.
+        let obj = unsafe { self.allocate_object(tag, slots, bytes, immutable, from_roots) }?;
         let granule = obj.granule() as usize;
         let depth = self.roots.stack.len();
         let mut track = false;
@@ -503,7 +509,8 @@ impl Heap for RefcountHeap {
 
     #[inline]
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        self.allocate_object(tag, slots, bytes, false, 0)
+        // SAFETY: `filled = 0`: no slot is left for us to write.
+        unsafe { self.allocate_object(tag, slots, bytes, false, 0) }
     }
 
     #[track_caller]
