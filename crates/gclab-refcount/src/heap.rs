@@ -179,7 +179,7 @@ impl RefcountHeap {
     /// is, so it is logged as a pause of its own kind, [`CollectionKind::FreeBurst`], when it
     /// takes [`BURST_THRESHOLD`] or more. The clock is read only once a cascade has freed
     /// [`BURST_UNTIMED_FREES`] objects (most cascades free one or two), so the pause logged
-    /// leaves out those first frees' time, and its `bytes_before` is read then too.
+    /// leaves out those first frees' time; its `bytes_before` is read before the first.
     pub(crate) fn free_doomed(&mut self) {
         self.free_cascade(BURST_UNTIMED_FREES);
     }
@@ -192,6 +192,7 @@ impl RefcountHeap {
 
     /// Frees the doomed objects, timing the cascade from its `untimed`-th free.
     fn free_cascade(&mut self, untimed: u64) {
+        let bytes_before = self.live_bytes();
         let mut burst = None;
         let mut freed = 0u64;
         let mut untracked = 0u32;
@@ -226,10 +227,7 @@ impl RefcountHeap {
                 unsafe { self.free_object(granule, true) };
                 freed += 1;
                 if freed == untimed {
-                    // The bytes before the burst are read when its timing starts, after its
-                    // first frees: reading the totals (a loop over the open allocation runs)
-                    // at every cascade would cost the common one-object cascade.
-                    burst = Some(self.begin_burst());
+                    burst = Some(self.stats.begin_pause(bytes_before));
                 }
                 match next {
                     Some(n) => granule = n,
@@ -248,13 +246,6 @@ impl RefcountHeap {
                 self.stats.end_pause(timer, CollectionKind::FreeBurst, self.live_bytes());
             }
         }
-    }
-
-    /// Starts timing a long cascade of frees (see [`RefcountHeap::free_doomed`]).
-    #[cold]
-    #[inline(never)]
-    fn begin_burst(&self) -> gclab_core::PauseTimer {
-        self.stats.begin_pause(self.live_bytes())
     }
 
     /// Frees the cell of a dead object, into the cell cache if `cache` (the mutator frees
