@@ -122,6 +122,9 @@ pub struct PoolSpace {
     classes: SizeClasses,
     /// The open allocation run of each size class (see `run.rs`).
     runs: [Run; MAX_CLASSES],
+    /// Bit `c` set iff class `c` has an open run: the totals subtract what open runs hold
+    /// by visiting only those (usually one or two), not every class.
+    open_runs: u64,
     /// Byte offset of the space in the heap's region.
     start: usize,
     max_arenas: usize,
@@ -163,6 +166,7 @@ impl PoolSpace {
         assert!(classes.len() <= MAX_CLASSES, "{} size classes, at most {MAX_CLASSES}", classes.len());
         Ok(PoolSpace {
             runs: [CLOSED; MAX_CLASSES],
+            open_runs: 0,
             memory_identity: memory.identity(),
             usable: vec![NIL; classes.len()],
             cache: vec![NIL; classes.len()],
@@ -437,6 +441,7 @@ impl PoolSpace {
             // `live`): detach it before the pool goes.
             if self.runs[class].pool == index {
                 self.runs[class] = CLOSED;
+                self.open_runs &= !(1 << class);
             }
             self.return_pool(index);
         } else if was_full {
@@ -849,6 +854,12 @@ impl PoolSpace {
         ensure!(empty == self.empty_arenas, "{empty} empty arenas, {} counted", self.empty_arenas);
         ensure!(committed == self.committed_arenas, "{committed} arenas committed, {} counted", self.committed_arenas);
         ensure!(cached == self.cached_cells, "{cached} cells cached, {} counted", self.cached_cells);
+        for (class, run) in self.runs.iter().enumerate() {
+            ensure!(
+                (self.open_runs >> class & 1 == 1) == (run.pool != NIL),
+                "class {class}: the open-run mask disagrees with its run"
+            );
+        }
         ensure!(live_objects == self.live_objects, "{live_objects} cells in use, {} counted", self.live_objects);
         ensure!(live_bytes == self.live_bytes, "{live_bytes} bytes of cells in use, {} counted", self.live_bytes);
         for (k, &head) in self.buckets.iter().enumerate().skip(1) {

@@ -127,6 +127,7 @@ impl PoolSpace {
         pool.live = pool.capacity;
         pool.bump = pool.capacity * pool.cell;
         pool.free_head = NIL;
+        self.open_runs |= 1 << class;
         self.live_objects += handed;
         self.live_bytes += handed * cell;
         handed * cell
@@ -137,6 +138,7 @@ impl PoolSpace {
     /// usable list, or its arena if it is empty.
     pub(super) fn close_run(&mut self, memory: &ObjectMemory, class: usize) {
         let run = std::mem::replace(&mut self.runs[class], CLOSED);
+        self.open_runs &= !(1 << class);
         if run.pool == NIL {
             return;
         }
@@ -186,12 +188,17 @@ impl PoolSpace {
 
     /// Cells held by open runs and not handed out, and their bytes: counted in use by the
     /// space's totals until the runs close.
+    #[inline]
     pub(super) fn unused_in_runs(&self) -> (usize, usize) {
-        self.runs[..self.classes.len()]
-            .iter()
-            .filter(|run| run.pool != NIL)
-            .map(|run| (run.unused(), run.unused() * run.step * GRANULE))
-            .fold((0, 0), |(c, b), (dc, db)| (c + dc, b + db))
+        let (mut cells, mut bytes) = (0, 0);
+        let mut open = self.open_runs;
+        while open != 0 {
+            let run = &self.runs[open.trailing_zeros() as usize % MAX_CLASSES];
+            open &= open - 1;
+            cells += run.unused();
+            bytes += run.unused() * run.step * GRANULE;
+        }
+        (cells, bytes)
     }
 
     /// The open run on pool `index`, if any: its untouched range (granules) and its free
