@@ -96,6 +96,17 @@ impl ObjectMemory {
         self.identity
     }
 
+    /// Panics unless this memory's identity is `identity`: what a space calls, with the
+    /// identity it recorded when it was carved, before it touches memory through `self`, so a
+    /// space can never be used with another heap's memory. `space` names it in the panic.
+    #[inline]
+    #[track_caller]
+    pub fn assert_identity(&self, identity: u64, space: &str) {
+        if self.identity != identity {
+            foreign_memory(space, self.heap_id());
+        }
+    }
+
     /// The valid-object bitmap, indexed by granule, read-only.
     #[inline]
     pub fn valid_bits(&self) -> &ValidBits {
@@ -403,6 +414,13 @@ impl ObjectMemory {
         // SAFETY: forwarded to the caller.
         unsafe { self.region.release(offset, len) }
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn foreign_memory(space: &str, heap_id: u16) -> ! {
+    panic!("a {space} was handed the memory of another heap (heap {heap_id})")
 }
 
 #[cfg(test)]

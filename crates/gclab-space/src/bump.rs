@@ -60,11 +60,7 @@ impl BumpSpace {
     /// more), if the space has them; returns whether it did.
     #[cold]
     fn make_accessible(&mut self, memory: &ObjectMemory, size: usize) -> bool {
-        assert!(
-            memory.identity() == self.memory_identity,
-            "a bump space was handed the memory of another heap (heap {})",
-            memory.heap_id()
-        );
+        memory.assert_identity(self.memory_identity, "bump space");
         if size > self.capacity - self.cursor {
             return false;
         }

@@ -95,11 +95,7 @@ impl LargeObjectSpace {
 
     #[track_caller]
     fn check_memory(&self, memory: &ObjectMemory) {
-        assert!(
-            memory.identity() == self.memory_identity,
-            "a large-object space was handed the memory of another heap (heap {})",
-            memory.heap_id()
-        );
+        memory.assert_identity(self.memory_identity, "large-object space");
     }
 
     fn insert_free(&mut self, first: u32, pages: u32) {

@@ -256,11 +256,7 @@ impl PoolSpace {
     #[inline]
     #[track_caller]
     fn check_memory(&self, memory: &ObjectMemory) {
-        assert!(
-            memory.identity() == self.memory_identity,
-            "a pool space was handed the memory of another heap (heap {})",
-            memory.heap_id()
-        );
+        memory.assert_identity(self.memory_identity, "pool space");
     }
 
     /// The first word of the free cell at `granule`, which links its list.
@@ -793,40 +789,29 @@ impl PoolSpace {
                     in_cache.len(),
                     pool.live
                 );
+                // Every cell that is not an object (on the run's free list, cached, or on the
+                // pool's free list) lies at a cell boundary below the bump offset, holds no
+                // valid bit, and is listed once across all three.
                 let mut seen = vec![false; pool.capacity as usize];
-                for &offset in &run_free {
-                    ensure!(
-                        offset < pool.bump && offset % cell == 0,
-                        "pool {index}: run's free cell at bad offset {offset}"
-                    );
-                    ensure!(
-                        !seen[(offset / cell) as usize],
-                        "pool {index}: cell {offset} twice on the run's free list"
-                    );
+                let mut free_cell = |offset: u32, what: &str| -> Result<(), VerifyError> {
+                    ensure!(offset < pool.bump && offset % cell == 0, "pool {index}: {what} at bad offset {offset}");
+                    ensure!(!seen[(offset / cell) as usize], "pool {index}: {what} {offset} listed twice");
                     seen[(offset / cell) as usize] = true;
                     let granule = self.granule_of(index as u32, offset);
-                    ensure!(!memory.is_object(granule), "pool {index}: run's free cell {offset} has its valid bit set");
+                    ensure!(!memory.is_object(granule), "pool {index}: {what} {offset} has its valid bit set");
+                    Ok(())
+                };
+                for &offset in &run_free {
+                    free_cell(offset, "run's free cell")?;
                 }
                 for &offset in in_cache {
-                    ensure!(
-                        offset < pool.bump && offset % cell == 0,
-                        "pool {index}: cached cell at bad offset {offset}"
-                    );
-                    ensure!(
-                        !seen[(offset / cell) as usize],
-                        "pool {index}: cached cell {offset} also on the run's list"
-                    );
-                    seen[(offset / cell) as usize] = true;
+                    free_cell(offset, "cached cell")?;
                 }
                 let (mut offset, mut free) = (pool.free_head, 0);
                 while offset != NIL {
-                    ensure!(offset < pool.bump && offset % cell == 0, "pool {index}: free cell at bad offset {offset}");
-                    let cell_index = (offset / cell) as usize;
-                    ensure!(!seen[cell_index], "pool {index}: cell {offset} twice on the free list, or also cached");
-                    seen[cell_index] = true;
-                    let granule = self.granule_of(index as u32, offset);
-                    ensure!(!memory.is_object(granule), "pool {index}: free cell {offset} has its valid bit set");
+                    free_cell(offset, "free cell")?;
                     free += 1;
+                    let granule = self.granule_of(index as u32, offset);
                     // SAFETY: this space's memory (checked); a free cell of a pool in use.
                     offset = unsafe { Self::link_word(memory, granule) }.load(Relaxed) as u32;
                 }

@@ -214,3 +214,21 @@ fn a_sweep_returns_cached_cells_first() {
     assert_eq!((space.live_objects(), space.cached_bytes()), (49, 0));
     space.verify(&memory).unwrap();
 }
+
+/// A space's safe methods refuse another heap's memory by name (their bookkeeping describes
+/// only the memory they were carved from).
+#[test]
+fn spaces_refuse_another_heaps_memory() {
+    let (mut memory, mut space) = space(1);
+    alloc(&mut memory, &mut space, 48).unwrap();
+    let other = ObjectMemory::new(ARENA).unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| space.close_runs(&other)));
+    let message = *caught.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("a pool space was handed the memory of another heap"), "{message}");
+    space.verify(&memory).unwrap();
+    let mut large_memory = ObjectMemory::new(ARENA).unwrap();
+    let mut large = LargeObjectSpace::new(&mut large_memory, ARENA);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| large.alloc(&other, 10_000)));
+    let message = *caught.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("a large-object space was handed the memory of another heap"), "{message}");
+}
