@@ -16,6 +16,58 @@ gclab_conformance::conformance_suite!(marksweep, gclab::MarkSweepHeap);
 #[cfg(feature = "refcount")]
 gclab_conformance::conformance_suite!(refcount, gclab::RefcountHeap);
 
+#[cfg(feature = "generational")]
+gclab_conformance::conformance_suite!(generational, gclab::GenerationalHeap);
+
+/// The generational backend under stress: a nursery of a few objects (256 bytes of eden, so
+/// nearly every allocation runs a minor collection), with every survivor promoted at once
+/// (tenuring age 0), after one minor collection (1), or kept as long as the survivor spaces
+/// allow (15), the random programs' explicit minor and full collections interleaved.
+/// `verify()` runs after every step: remembered set, forwarding state, to-space.
+#[cfg(feature = "generational")]
+mod generational_stress {
+    use gclab::{GenerationalConfig, GenerationalHeap};
+
+    fn stressed(tenuring_age: u8, survivor_ratio: usize) {
+        let make = || {
+            GenerationalHeap::with_backend_config(GenerationalConfig {
+                heap: gclab_conformance::small_config(),
+                nursery_bytes: 256,
+                survivor_ratio,
+                tenuring_age,
+                adaptive_tenuring: false,
+                ..GenerationalConfig::default()
+            })
+        };
+        let report = gclab_conformance::check_random_programs_made_by(make, gclab_conformance::cases());
+        assert!(
+            report.automatic_collections > report.steps / 10,
+            "a 256-byte nursery should collect every few allocations: {report:?}"
+        );
+    }
+
+    #[test]
+    fn tiny_nursery_promoting_at_once() {
+        stressed(0, 1);
+    }
+
+    #[test]
+    fn tiny_nursery_tenuring_age_1() {
+        stressed(1, 1);
+    }
+
+    #[test]
+    fn tiny_nursery_tenuring_age_15() {
+        stressed(15, 1);
+    }
+
+    #[test]
+    fn tiny_nursery_tiny_survivor_spaces() {
+        // 32-byte survivor spaces: almost every survivor overflows into the old space.
+        stressed(15, 8);
+    }
+}
+
 /// The refcount backend's cycle detector runs by allocation thresholds (2,000 by default),
 /// which short programs never reach: run them again with every generation's threshold at 1.
 #[cfg(feature = "refcount")]

@@ -32,6 +32,9 @@ pub const MAX_SLOTS: usize = (1 << 31) - 1;
 /// The immutable flag in header word 0 (the top bit of the slot count).
 const IMMUTABLE: u64 = 1 << 63;
 
+/// The forwarding flag in header word 1 (the top bit of meta): see [`Object::forward_to`].
+const FORWARDED: u64 = 1 << 63;
+
 /// The bytes an object of `slots` slots and `bytes` data bytes occupies, a multiple of
 /// [`GRANULE`]; `None` when it cannot be represented (more than [`MAX_SLOTS`] slots or
 /// `u32::MAX` bytes).
@@ -205,6 +208,34 @@ impl<'a> Object<'a> {
     fn meta_word(self) -> &'a AtomicU32 {
         // SAFETY: bytes 12..16 of an object are the backend's word, accessed atomically only.
         unsafe { &*self.addr.as_ptr().add(12).cast::<AtomicU32>() }
+    }
+
+    /// Records that the object was copied to `to`: header word 1 (data length and meta)
+    /// becomes `to` with bit 63 set, the *forwarding word*, until the space the old copy
+    /// lives in is emptied. Only header word 0 (tag, sequence number, slot count) stays
+    /// readable; the data length and meta are gone, so nothing may read the old copy but
+    /// [`Object::forwarded_to`].
+    ///
+    /// # Safety
+    /// Only a moving collector that owns the object may call this, during a collection, after
+    /// copying the object to `to`; its backend must keep meta bit 31 clear on every object
+    /// that is not forwarded (so [`Object::forwarded_to`] is never fooled), and must empty the
+    /// old copy's space (clearing its valid bits) before the mutator runs again.
+    #[inline]
+    pub unsafe fn forward_to(self, to: u32) {
+        // SAFETY: bytes 8..16 of an object are its data length and meta, accessed atomically
+        // only; the collector has the heap to itself (the caller's contract).
+        unsafe { (*self.addr.as_ptr().add(8).cast::<AtomicU64>()).store(FORWARDED | to as u64, Relaxed) }
+    }
+
+    /// Where a moving collector copied the object ([`Object::forward_to`]), or `None` if it
+    /// was not moved. Meaningful only for backends that keep meta bit 31 clear on objects
+    /// that were not forwarded.
+    #[inline]
+    pub fn forwarded_to(self) -> Option<u32> {
+        // SAFETY: bytes 8..16 of an object are its data length and meta, accessed atomically only.
+        let word1 = unsafe { (*self.addr.as_ptr().add(8).cast::<AtomicU64>()).load(Relaxed) };
+        (word1 & FORWARDED != 0).then_some(word1 as u32)
     }
 
     /// The bytes the object occupies (header, slots, data, padding).

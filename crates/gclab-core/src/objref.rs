@@ -93,6 +93,15 @@ impl ObjRef {
     }
 }
 
+/// A 64-bit finaliser (SplitMix64's): spreads every input bit over the output, so hashes
+/// of nearby references or counters land far apart. Used for identity hashes.
+#[inline]
+pub fn mix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
 impl fmt::Debug for ObjRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ObjRef(heap {}, granule {:#x}, seq {})", self.heap_id(), self.granule(), self.seq())
