@@ -68,15 +68,6 @@ impl GenerationalConfig {
                 ),
             });
         }
-        if self.nursery_bytes > self.heap.heap_limit {
-            return Err(ConfigError {
-                field: "nursery_bytes",
-                reason: format!(
-                    "is {}, more than the heap limit of {} bytes",
-                    self.nursery_bytes, self.heap.heap_limit
-                ),
-            });
-        }
         if self.survivor_ratio < 1 || self.survivor_ratio > 1024 {
             return Err(ConfigError {
                 field: "survivor_ratio",

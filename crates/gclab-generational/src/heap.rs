@@ -6,6 +6,7 @@ use gclab_core::{
     ObjRef, ObjectMemory, RefError, Roots, SideBitmap, Stats, Tag, Trigger, VerifyError, GRANULE,
 };
 use gclab_space::{LargeObjectSpace, PoolSpace};
+use std::sync::atomic::Ordering::Relaxed;
 
 use crate::config::GenerationalConfig;
 use crate::evacuate::{Evacuated, Evacuation};
@@ -170,12 +171,48 @@ impl GenerationalHeap {
     }
 
     /// Whether the old space can surely take `young_bytes` of young objects if every one
-    /// of them is promoted: their cells round up by at most a quarter, and each size class may
-    /// need one more pool. The guarantee HotSpot's young collector checks before it starts
-    /// (`promotion_attempt_is_safe`), made exact here so that promotion never fails midway.
+    /// of them is promoted, by a quick bound: their cells round up by at most a quarter, and
+    /// each size class may need one more pool. HotSpot's young collector makes the same kind
+    /// of check before it starts (`promotion_attempt_is_safe`); see
+    /// [`GenerationalHeap::promotion_fits`] for the exact one.
     fn promotion_guaranteed(&self, young_bytes: usize) -> bool {
         let need = young_bytes + young_bytes / 4 + self.pools.classes().len() * self.pools.config().pool_bytes;
-        self.old_room(false) >= need || self.old_room(true) >= need
+        self.old_room(false) >= need
+    }
+
+    /// Whether the old space can take every young object now in the nursery if all of them
+    /// are promoted, counted exactly: per size class, the cells they need beyond the free
+    /// cells the class has, in whole pools, against the room under the limit and the free
+    /// pools. Walks the young objects' headers; used only when the quick bound fails (a heap
+    /// near its limit), so that promotion never fails midway and exhaustion is never claimed
+    /// while the survivors would fit.
+    fn promotion_fits(&self) -> bool {
+        self.promotion_need() <= self.old_room(true)
+    }
+
+    /// Bytes of new pools the old space needs to take every young object now in the nursery
+    /// (see [`GenerationalHeap::promotion_fits`]).
+    fn promotion_need(&self) -> usize {
+        let mut counts = [0usize; 64];
+        let classes = self.pools.classes();
+        let from = self.nursery.from();
+        for (start, end) in
+            [(self.nursery.eden.start, self.nursery.eden.used_words_end()), (from.start, from.used_words_end())]
+        {
+            self.memory.valid_bits().for_each_set(start, end, |granule| {
+                // SAFETY: the valid bit is set: an object starts here.
+                let size = unsafe { self.memory.object(granule) }.size();
+                counts[classes.class_of(size).expect("young objects fit a size class")] += 1;
+            });
+        }
+        let mut pools = 0;
+        for (class, &count) in counts.iter().enumerate().take(classes.len()) {
+            if count > 0 {
+                let missing = count.saturating_sub(self.pools.free_cells(class));
+                pools += missing.div_ceil(self.pools.cells_per_pool(class));
+            }
+        }
+        pools * self.pools.config().pool_bytes
     }
 
     /// Counts eden's objects and bytes into the allocation statistics: the fast path counts
@@ -192,13 +229,17 @@ impl GenerationalHeap {
     #[inline(never)]
     fn alloc_young_slow(&mut self, granules: usize) -> Result<usize, AllocError> {
         self.collect_young();
-        self.nursery.bump(granules).ok_or_else(|| self.exhausted(granules * GRANULE))
+        // Refused only when eden could not be emptied: promoting its survivors needed more
+        // pools of the old space than the limit allows. The error names those pools.
+        self.nursery
+            .bump(granules)
+            .ok_or_else(|| self.exhausted(self.promotion_need().max(self.pools.config().pool_bytes)))
     }
 
     /// A minor collection if promotion is guaranteed, else a full one; then a full one if the
     /// old space's trigger is due.
     fn collect_young(&mut self) {
-        if self.promotion_guaranteed(self.nursery.used_bytes()) {
+        if self.promotion_guaranteed(self.nursery.used_bytes()) || self.promotion_fits() {
             self.collect_minor();
             if self.trigger.due() {
                 self.collect_full();
@@ -239,7 +280,9 @@ impl GenerationalHeap {
                     }
                 }
                 None => {
-                    let granule = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit);
+                    // The old spaces share what the nursery leaves of the limit.
+                    let old_limit = self.limit - self.nursery.committed_bytes();
+                    let granule = self.large.alloc_within(&mut self.pools, &self.memory, size, old_limit);
                     granule.map(|g| {
                         self.trigger.note_allocated(LargeObjectSpace::footprint(size));
                         (g, true)
@@ -252,7 +295,12 @@ impl GenerationalHeap {
                 return Ok(got);
             }
             if collected {
-                return Err(self.exhausted(size));
+                // What the refused request needed from the system: a pool, or its pages.
+                let requested = match self.pools.classes().class_of(size) {
+                    Some(_) => self.pools.config().pool_bytes,
+                    None => LargeObjectSpace::footprint(size),
+                };
+                return Err(self.exhausted(requested));
             }
             self.collect_full();
             collected = true;
@@ -413,7 +461,7 @@ impl GenerationalHeap {
             }
             live
         });
-        let young_live = self.kill_dead_young();
+        self.kill_dead_young();
         // SAFETY: `mark` marked every object reachable from the roots; the rest is
         // unreachable, so nothing can refer to what the sweeps free.
         let (small_objects, small_bytes) = unsafe { self.pools.sweep(&self.memory, &self.marks) };
@@ -421,7 +469,7 @@ impl GenerationalHeap {
         let (large_objects, large_bytes) = unsafe { self.large.sweep(&self.memory, &self.marks) };
         let old_live = self.old_live_bytes();
         self.trigger.collected(old_live);
-        let emptied = self.promotion_guaranteed(young_live);
+        let emptied = self.promotion_fits();
         if emptied {
             let done = self.evacuate();
             self.finish_evacuation(&done);
@@ -451,31 +499,20 @@ impl GenerationalHeap {
     }
 
     /// After marking: clears the valid bit of every unmarked young object (garbage, which
-    /// nothing live refers to), clears the young mark bits, and returns the bytes of the
-    /// young objects left.
-    fn kill_dead_young(&mut self) -> usize {
+    /// nothing live refers to) and the young mark bits.
+    fn kill_dead_young(&mut self) {
         let nursery = &self.nursery;
         let from = nursery.from();
-        let mut live = 0;
         for (start, end) in [(nursery.eden.start, nursery.eden.used_words_end()), (from.start, from.used_words_end())] {
             for w in start / 64..end / 64 {
-                let marked = self.marks.word(w).swap(0, std::sync::atomic::Ordering::Relaxed);
+                let marked = self.marks.word(w).swap(0, Relaxed);
                 // SAFETY: unmarked young objects are unreachable from every root and every
                 // live object's slots; clearing their valid bits frees them (the nursery's
                 // cells are reclaimed when it is emptied).
                 let valid = unsafe { self.memory.valid_bits_writer() }.word(w);
-                let survivors = valid.load(std::sync::atomic::Ordering::Relaxed) & marked;
-                valid.store(survivors, std::sync::atomic::Ordering::Relaxed);
-                let mut bits = survivors;
-                while bits != 0 {
-                    let granule = w * 64 + bits.trailing_zeros() as usize;
-                    // SAFETY: the valid bit is set: an object starts here.
-                    live += unsafe { self.memory.object(granule) }.size();
-                    bits &= bits - 1;
-                }
+                valid.store(valid.load(Relaxed) & marked, Relaxed);
             }
         }
-        live
     }
 
     /// The barrier for the slots `0..filled` of a fresh object (allocated old, pretenured),
@@ -631,7 +668,7 @@ impl Heap for GenerationalHeap {
             let hash = mix64(obj.bits()) as u32 & HASH_MASK;
             // SAFETY: this backend owns the meta word; setting the hash bits changes neither
             // the age, the log bit nor bit 31.
-            unsafe { object.meta_atomic() }.fetch_or(HASHED | hash << HASH_SHIFT, std::sync::atomic::Ordering::Relaxed);
+            unsafe { object.meta_atomic() }.fetch_or(HASHED | hash << HASH_SHIFT, Relaxed);
             hash
         };
         mix64(hash as u64 | (obj.heap_id() as u64) << 32)
