@@ -134,6 +134,12 @@ impl GenerationalHeap {
         &self.generational
     }
 
+    /// Stores that took the write barrier's slow path so far (the statistics' copy is
+    /// updated at each collection).
+    pub fn barrier_slow_path(&self) -> u64 {
+        self.remembered.slow_path_hits
+    }
+
     /// Eden's capacity in bytes, as laid out (the configured size clamped to the limit).
     pub fn eden_bytes(&self) -> usize {
         self.nursery.eden_bytes()
