@@ -18,7 +18,7 @@ pub struct GenerationalConfig {
     pub heap: HeapConfig,
     /// Arena, pool and largest-small-object sizes of the old space.
     pub pools: PoolConfig,
-    /// Bytes of eden, where every object of up to 8 KiB is born (default 4 MiB, chosen by
+    /// Bytes of eden, where every object of up to 8 KiB is born (default 32 MiB, chosen by
     /// measurement: see docs/generational.md). Clamped to a quarter of the heap limit. At
     /// least 256 bytes; a multiple of 16.
     pub nursery_bytes: usize,
@@ -49,7 +49,7 @@ impl Default for GenerationalConfig {
 }
 
 /// The default eden size.
-pub const DEFAULT_NURSERY_BYTES: usize = 4 << 20;
+pub const DEFAULT_NURSERY_BYTES: usize = 32 << 20;
 
 /// The smallest eden accepted.
 pub const MIN_NURSERY_BYTES: usize = 256;

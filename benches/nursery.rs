@@ -1,0 +1,51 @@
+//! The generational backend's eden size, measured: binary-trees (depth 16 and 18) and GCBench
+//! on eden sizes from 1 to 128 MiB, in one criterion group so the default
+//! (`gclab_generational::DEFAULT_NURSERY_BYTES`) is chosen on evidence.
+//!
+//! `cargo bench --bench nursery`.
+
+use std::io;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use gclab::{GenerationalConfig, GenerationalHeap};
+use gclab_workloads::binary_trees::{binary_trees, expected_checksum};
+use gclab_workloads::WorkloadId;
+
+const EDEN_MIB: [usize; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
+
+fn heap(eden_mib: usize) -> GenerationalHeap {
+    GenerationalHeap::with_backend_config(GenerationalConfig { nursery_bytes: eden_mib << 20, ..Default::default() })
+        .expect("valid")
+}
+
+fn nursery_group(c: &mut Criterion) {
+    let mut group = c.benchmark_group("nursery");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(10));
+    for depth in [16u32, 18] {
+        for mib in EDEN_MIB {
+            group.bench_with_input(BenchmarkId::new(format!("binary-trees-{depth}"), mib), &mib, |b, &mib| {
+                b.iter(|| {
+                    let mut heap = heap(mib);
+                    assert_eq!(
+                        binary_trees(&mut heap, depth, &mut io::sink()).expect("runs"),
+                        expected_checksum(depth)
+                    );
+                });
+            });
+        }
+    }
+    for mib in EDEN_MIB {
+        group.bench_with_input(BenchmarkId::new("gcbench", mib), &mib, |b, &mib| {
+            b.iter(|| {
+                let mut heap = heap(mib);
+                let size = WorkloadId::GcBench.info().default_size;
+                WorkloadId::GcBench.run(&mut heap, size, &mut io::sink()).expect("runs");
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, nursery_group);
+criterion_main!(benches);
