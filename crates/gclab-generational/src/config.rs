@@ -51,8 +51,38 @@ impl Default for GenerationalConfig {
 /// The default eden size.
 pub const DEFAULT_NURSERY_BYTES: usize = 32 << 20;
 
+/// The environment variable that sets eden's size for heaps made by `Heap::with_config`.
+pub const NURSERY_VAR: &str = "GCLAB_NURSERY_BYTES";
+
+/// Parses `4194304`, `4096k` or `4m`.
+pub(crate) fn parse_bytes(text: &str) -> Option<usize> {
+    let text = text.trim().to_ascii_lowercase();
+    let (number, unit) = match text.strip_suffix('m') {
+        Some(n) => (n, 1 << 20),
+        None => match text.strip_suffix('k') {
+            Some(n) => (n, 1 << 10),
+            None => (text.as_str(), 1),
+        },
+    };
+    number.trim().parse::<usize>().ok()?.checked_mul(unit)
+}
+
 /// The smallest eden accepted.
 pub const MIN_NURSERY_BYTES: usize = 256;
+
+#[cfg(test)]
+mod tests {
+    use super::parse_bytes;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_bytes("4096"), Some(4096));
+        assert_eq!(parse_bytes("64k"), Some(64 << 10));
+        assert_eq!(parse_bytes(" 32M "), Some(32 << 20));
+        assert_eq!(parse_bytes("lots"), None);
+        assert_eq!(parse_bytes("99999999999999999999m"), None);
+    }
+}
 
 impl GenerationalConfig {
     /// Checks every field, naming the first one at fault.

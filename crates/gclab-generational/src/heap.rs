@@ -610,8 +610,21 @@ impl GenerationalHeap {
 impl Heap for GenerationalHeap {
     const NAME: &'static str = "generational";
 
+    /// The default settings, but for eden's size, which the environment variable
+    /// `GCLAB_NURSERY_BYTES` may set (bytes, or with a `k`/`m` suffix for KiB/MiB), as `GOGC`
+    /// sets Go's pacing: how `gclab run` and `gclab compare` try other sizes.
     fn with_config(config: HeapConfig) -> Result<Self, ConfigError> {
-        Self::with_backend_config(GenerationalConfig { heap: config, ..GenerationalConfig::default() })
+        let mut generational = GenerationalConfig { heap: config, ..GenerationalConfig::default() };
+        if let Ok(value) = std::env::var(crate::config::NURSERY_VAR) {
+            generational.nursery_bytes = crate::config::parse_bytes(&value).ok_or_else(|| ConfigError {
+                field: "nursery_bytes",
+                reason: format!(
+                    "{}={value:?} is not a size (bytes, or a number with k or m)",
+                    crate::config::NURSERY_VAR
+                ),
+            })?;
+        }
+        Self::with_backend_config(generational)
     }
 
     #[inline]

@@ -114,7 +114,7 @@ mod nursery;
 mod remembered;
 mod verify;
 
-pub use config::{GenerationalConfig, DEFAULT_NURSERY_BYTES, MIN_NURSERY_BYTES};
+pub use config::{GenerationalConfig, DEFAULT_NURSERY_BYTES, MIN_NURSERY_BYTES, NURSERY_VAR};
 pub use heap::{GenerationalHeap, GenerationalStats};
 pub use remembered::{CARDED_SLOTS, CARD_SLOTS};
 
