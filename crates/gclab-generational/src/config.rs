@@ -70,20 +70,6 @@ pub(crate) fn parse_bytes(text: &str) -> Option<usize> {
 /// The smallest eden accepted.
 pub const MIN_NURSERY_BYTES: usize = 256;
 
-#[cfg(test)]
-mod tests {
-    use super::parse_bytes;
-
-    #[test]
-    fn sizes_parse() {
-        assert_eq!(parse_bytes("4096"), Some(4096));
-        assert_eq!(parse_bytes("64k"), Some(64 << 10));
-        assert_eq!(parse_bytes(" 32M "), Some(32 << 20));
-        assert_eq!(parse_bytes("lots"), None);
-        assert_eq!(parse_bytes("99999999999999999999m"), None);
-    }
-}
-
 impl GenerationalConfig {
     /// Checks every field, naming the first one at fault.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -119,5 +105,19 @@ impl GenerationalConfig {
         let eden = self.nursery_bytes.min(self.heap.heap_limit / 4).max(MIN_NURSERY_BYTES) / GRANULE * GRANULE;
         let survivor = (eden / self.survivor_ratio / GRANULE * GRANULE).max(GRANULE);
         (eden, survivor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_bytes;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_bytes("4096"), Some(4096));
+        assert_eq!(parse_bytes("64k"), Some(64 << 10));
+        assert_eq!(parse_bytes(" 32M "), Some(32 << 20));
+        assert_eq!(parse_bytes("lots"), None);
+        assert_eq!(parse_bytes("99999999999999999999m"), None);
     }
 }
