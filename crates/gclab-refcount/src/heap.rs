@@ -84,7 +84,7 @@ impl RefcountHeap {
             self.collect_generations();
         }
         let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         };
         let (granule, fresh) = match self.pools.classes().class_of(size) {
             Some(class) => match self.pools.alloc_from_cache(&self.memory, class) {
@@ -434,11 +434,7 @@ impl RefcountHeap {
                 return Ok(unsafe { self.pools.alloc_fast(&self.memory, class) }.expect("a new run has a free cell"));
             }
             if collected {
-                return Err(AllocError::HeapExhausted {
-                    requested: self.pools.config().pool_bytes,
-                    heap_bytes: self.heap_bytes(),
-                    limit: self.limit,
-                });
+                return Err(AllocError::heap_exhausted(self.pools.config().pool_bytes, self.heap_bytes(), self.limit));
             }
             self.collect_generation(2);
             collected = true;
@@ -448,7 +444,7 @@ impl RefcountHeap {
     #[cold]
     fn alloc_large(&mut self, slots: usize, bytes: usize, size: usize) -> Result<usize, AllocError> {
         if size > self.limit {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         }
         let footprint = LargeObjectSpace::footprint(size);
         let mut collected = false;
@@ -460,11 +456,7 @@ impl RefcountHeap {
                 return Ok(granule);
             }
             if collected {
-                return Err(AllocError::HeapExhausted {
-                    requested: footprint,
-                    heap_bytes: self.heap_bytes(),
-                    limit: self.limit,
-                });
+                return Err(AllocError::heap_exhausted(footprint, self.heap_bytes(), self.limit));
             }
             self.collect_generation(2);
             collected = true;

@@ -165,7 +165,7 @@ impl<H: Heap> OpRunner<H> {
     /// on a fresh heap, untimed; `Err` only if a fresh heap cannot hold it either.
     pub fn batch(&mut self, n: u64) -> Result<Duration, AllocError> {
         match self.try_batch(n) {
-            Err(AllocError::HeapExhausted { .. }) if matches!(self.op, Op::Allocate | Op::AllocateFromRoots) => {
+            Err(e) if e.is_heap_exhausted() && matches!(self.op, Op::Allocate | Op::AllocateFromRoots) => {
                 self.heap = H::with_config(self.config.clone()).expect("the configuration made a heap before");
                 self.try_batch(n)
             }
