@@ -48,6 +48,9 @@ pub use gclab_core::{
     VerifyError, MAX_HEAP_LIMIT, MAX_SLOTS, MIN_HEAP_LIMIT,
 };
 
+/// What an `AllocError` says (`error.kind()`), and the figures of `RefError`'s boxed variants.
+pub use gclab_core::{AllocErrorKind, DataOutOfBounds, RootOutOfBounds, SlotOutOfBounds};
+
 /// What a backend author builds collectors from: object memory and its validated access,
 /// raw object views, side bitmaps and tables, the root tables, statistics recording, the
 /// trigger policy, and the spaces (memory policies) of `gclab-space`.

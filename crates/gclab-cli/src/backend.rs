@@ -3,8 +3,8 @@
 //!
 //! To add a backend (say `refcount`): add the cargo feature `refcount = ["gclab/refcount"]`
 //! to this crate's Cargo.toml (and to `full`), a variant under `#[cfg(feature = "refcount")]`
-//! below, its entry in [`Backend::ALL`], its name and description, and its arm in
-//! [`Backend::run`]. The variants are in the order the facade's `DefaultHeap` prefers them.
+//! below, its entry in [`Backend::ALL`], its name and description, and its arms in
+//! [`Backend::run`] and [`Backend::with_heap`]. The variants are in the order the facade's `DefaultHeap` prefers them.
 
 use std::io::Write;
 
@@ -138,6 +138,30 @@ impl Backend {
             Backend::NoGc => run_on::<gclab::NoGcHeap, W>(self, config, workload, size, out),
         }
     }
+
+    /// Calls `f` monomorphised for this backend's heap type: how code generic over `Heap`
+    /// (the per-operation costs) reaches every backend without a match of its own.
+    pub fn with_heap<F: WithHeap>(self, f: F) -> F::Output {
+        match self {
+            #[cfg(feature = "marksweep")]
+            Backend::MarkSweep => f.call::<gclab::MarkSweepHeap>(),
+            #[cfg(feature = "refcount")]
+            Backend::Refcount => f.call::<gclab::RefcountHeap>(),
+            #[cfg(feature = "generational")]
+            Backend::Generational => f.call::<gclab::GenerationalHeap>(),
+            #[cfg(feature = "nogc")]
+            Backend::NoGc => f.call::<gclab::NoGcHeap>(),
+        }
+    }
+}
+
+/// Code generic over the heap type, run for one backend by [`Backend::with_heap`] (a closure
+/// cannot be generic, so this trait stands in for one).
+pub trait WithHeap {
+    /// What it returns.
+    type Output;
+    /// Runs with `H`, the backend's heap type.
+    fn call<H: gclab::Heap>(self) -> Self::Output;
 }
 
 impl clap::ValueEnum for Backend {

@@ -267,12 +267,20 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         "256K",
         "--repeat",
         "2",
+        "--op-time",
+        "10",
         "--out",
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     let text = stdout(&out);
-    for needle in ["gcbench (size 8, median of 2 runs)", "cycles (size 400, median of 2 runs)", "×best", "×nogc"] {
+    for needle in [
+        "gcbench (size 8, median of 2 runs)",
+        "cycles (size 400, median of 2 runs)",
+        "per-operation costs (ns per operation, median of 2 runs)",
+        "×best",
+        "×nogc",
+    ] {
         assert!(text.contains(needle), "{needle:?} not in: {text}");
     }
     for needle in ["MMU 1ms", "peak heap", "±", "bursts", "refcount's pauses:", "report.html"] {
@@ -280,15 +288,24 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
     }
     let backends = built_backends();
     for backend in &backends {
-        let rows = text.lines().filter(|l| l.starts_with(&format!("{backend} "))).count();
-        assert_eq!(rows, 2, "{backend} has a row per table: {text}");
+        let rows: Vec<&str> = text.lines().filter(|l| l.starts_with(&format!("{backend} "))).collect();
+        assert_eq!(rows.len(), 3, "{backend} has a row per table, the per-operation one too: {text}");
+        // The per-operation row: a median and a spread for each of the six operations.
+        assert_eq!(rows[2].matches(" ±").count(), 6, "{text}");
     }
-    // Piped, the progress is one plain line per run: 2 workloads × 2 repetitions per backend.
+    for op in ["allocate", "allocate_from_roots", "load", "live_load", "store", "push_pop_root"] {
+        assert!(text.contains(&format!("{op}: ")), "the legend says what {op} times: {text}");
+    }
+    // Piped, the progress is one plain line per run (2 workloads × 2 repetitions per backend),
+    // then one per backend and repetition of the per-operation costs.
     let err = stderr(&out);
     let runs = backends.len() * 4;
-    let last = format!("[{runs}/{runs}] cycles (400) on nogc, repetition 2 of 2: ");
-    assert!(err.lines().any(|l| l.starts_with(&last)), "{err}");
-    assert_eq!(err.lines().filter(|l| l.starts_with('[')).count(), runs, "{err}");
+    let all = runs + backends.len() * 2;
+    let last_run = format!("[{runs}/{all}] cycles (400) on nogc, repetition 2 of 2: ");
+    assert!(err.lines().any(|l| l.starts_with(&last_run)), "{err}");
+    let last = format!("[{all}/{all}] per-operation costs on nogc, repetition 2 of 2: done");
+    assert!(err.lines().any(|l| l == last), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with('[')).count(), all, "{err}");
 
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
         .expect("results.json is JSON");
@@ -326,6 +343,12 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         assert!((median - (walls[0] + walls[1]) / 2.0).abs() < 1e-9, "the median of two is their mean");
     }
     assert!(summaries.iter().any(|s| s["ratio_to_best"] == 1.0));
+    let op_costs = json["op_costs"].as_array().unwrap();
+    assert_eq!(op_costs.len(), 2 * n * 6, "every repetition of every operation on every backend");
+    assert!(op_costs.iter().all(|c| c["ns"].as_f64().unwrap() > 0.0 && c["error"].is_null()), "{op_costs:?}");
+    let op_summaries = json["op_summaries"].as_array().unwrap();
+    assert_eq!(op_summaries.len(), n * 6);
+    assert!(op_summaries.iter().all(|s| s["ns"]["n"] == 2), "{op_summaries:?}");
     let checksums: Vec<u64> =
         runs.iter().filter(|r| r["workload"] == "cycles").map(|r| r["report"]["checksum"].as_u64().unwrap()).collect();
     assert_eq!(checksums, vec![400 * 21 + 400 * 21 * (400 * 21 - 1) / 2; 2 * n]);
@@ -376,6 +399,7 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         assert!(!html.contains(reference), "report.html loads nothing: {reference}");
     }
     assert!(html.contains("id=\"machine\"") && html.contains("What the figures mean"));
+    assert!(html.contains("<section id=\"op-costs\">") && html.contains("<th>push_pop_root</th>"));
 }
 
 #[test]
@@ -390,11 +414,14 @@ fn compare_keeps_the_order_of_workloads_given() {
         "marksweep",
         "--repeat",
         "1",
+        "--op-time",
+        "0",
         "--out",
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     let text = stdout(&out);
+    assert!(!text.contains("per-operation"), "--op-time 0 leaves the per-operation table out: {text}");
     let lists = text.find("lists (size 50)").expect("a lists table");
     let gcbench = text.find("gcbench (size 6)").expect("a gcbench table");
     assert!(lists < gcbench, "{text}");

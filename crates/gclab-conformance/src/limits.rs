@@ -50,7 +50,9 @@
 
 use std::time::{Duration, Instant};
 
-use gclab_core::{object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, Root, PAGE_SIZE};
+use gclab_core::{
+    object_size, AllocError, AllocErrorKind, CollectionKind, ConfigError, Heap, HeapConfig, Root, PAGE_SIZE,
+};
 use proptest::prelude::*;
 use proptest::strategy::{Union, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -407,7 +409,7 @@ impl<'b, H: Heap> LimitRun<'b, H> {
             "a {size}-byte {} object ({request} bytes from the system) was refused",
             if footprint.is_large(size) { "large" } else { "small" }
         );
-        let &AllocError::HeapExhausted { requested, heap_bytes, limit } = error else {
+        let &AllocErrorKind::HeapExhausted { requested, heap_bytes, limit } = error.kind() else {
             return Err(format!("{what} with {error}: only HeapExhausted is expected under a limit"));
         };
         if limit != self.limit {

@@ -29,7 +29,9 @@ mod stats;
 pub use bitmap::{SideBitmap, ValidBits};
 pub use config::{HeapConfig, Trigger, MAX_HEAP_LIMIT, MIN_HEAP_LIMIT};
 pub use delegate::AllocateObject;
-pub use error::{AllocError, ConfigError, RefError, VerifyError};
+pub use error::{
+    AllocError, AllocErrorKind, ConfigError, DataOutOfBounds, RefError, RootOutOfBounds, SlotOutOfBounds, VerifyError,
+};
 pub use heap::{check_from_roots, Heap};
 pub use heap_id::HeapId;
 pub use live::Live;

@@ -220,7 +220,7 @@ impl ObjectMemory {
     #[inline]
     pub fn slot(&self, obj: ObjRef, index: usize) -> Result<Slot<'_>, RefError> {
         let object = self.resolve(obj)?;
-        object.slot(index).ok_or(RefError::SlotOutOfBounds { obj, index, slots: object.slot_count() })
+        object.slot(index).ok_or_else(|| RefError::slot_out_of_bounds(obj, index, object.slot_count()))
     }
 
     /// Reads slot `index` of `obj`.
@@ -254,9 +254,10 @@ impl ObjectMemory {
     #[inline]
     pub fn writable_slot(&self, obj: ObjRef, index: usize) -> Result<(Object<'_>, Slot<'_>), RefError> {
         let object = self.resolve(obj)?;
-        let slot = object.slot(index).ok_or(RefError::SlotOutOfBounds { obj, index, slots: object.slot_count() })?;
+        let slot = object.slot(index).ok_or_else(|| RefError::slot_out_of_bounds(obj, index, object.slot_count()))?;
         if object.is_immutable() {
-            return Err(RefError::Immutable { obj, index });
+            // In bounds, so below the largest slot count (2^31).
+            return Err(RefError::Immutable { obj, index: index as u32 });
         }
         Ok((object, slot))
     }
@@ -461,7 +462,7 @@ mod tests {
         let a = unsafe { m.init_object(4, Tag(1), 2, 3, true, false) };
         assert_eq!(m.resolve(a).unwrap().slot_count(), 2);
         assert_eq!(m.load(a, 1), Ok(None));
-        assert!(matches!(m.load(a, 2), Err(RefError::SlotOutOfBounds { index: 2, slots: 2, .. })));
+        assert!(matches!(m.load(a, 2), Err(RefError::SlotOutOfBounds(e)) if e.index == 2 && e.slots == 2));
         m.data_mut(a).unwrap().copy_from_slice(b"abc");
         assert_eq!(m.data(a).unwrap(), b"abc");
 

@@ -162,7 +162,7 @@ impl GenerationalHeap {
     }
 
     fn exhausted(&self, requested: usize) -> AllocError {
-        AllocError::HeapExhausted { requested, heap_bytes: self.heap_bytes(), limit: self.limit }
+        AllocError::heap_exhausted(requested, self.heap_bytes(), self.limit)
     }
 
     /// The old space's room for promotion: bytes it may still take from the system, plus the
@@ -261,7 +261,7 @@ impl GenerationalHeap {
     #[inline(never)]
     fn alloc_old(&mut self, slots: usize, bytes: usize, size: usize) -> Result<(usize, bool), AllocError> {
         if size > self.limit {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         }
         let mut collected = false;
         if self.trigger.due() {
@@ -552,7 +552,7 @@ unsafe impl AllocateObject for GenerationalHeap {
         filled: usize,
     ) -> Result<ObjRef, AllocError> {
         let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         };
         if size <= self.max_young {
             let granules = size / GRANULE;

@@ -71,7 +71,7 @@
 //!   take every young object (rounded to its size class, plus a pool per class) under the
 //!   heap limit; otherwise a full collection runs, and if even after it the young survivors
 //!   cannot all be promoted, they stay where they are and the allocation reports
-//!   [`AllocError::HeapExhausted`](gclab_core::AllocError).
+//!   [`AllocErrorKind::HeapExhausted`](gclab_core::AllocErrorKind).
 //!
 //! # Costs
 //!

@@ -2,7 +2,7 @@
 //! caught by name, deep structures promoted without recursion, and an honest failure when
 //! promotion cannot fit under the heap limit.
 
-use gclab_core::{AllocError, CollectionKind, Heap, HeapConfig, ObjRef, RefError, Tag};
+use gclab_core::{AllocErrorKind, CollectionKind, Heap, HeapConfig, ObjRef, RefError, Tag};
 use gclab_generational::{GenerationalConfig, GenerationalHeap};
 
 fn heap(nursery_bytes: usize, tenuring_age: u8) -> GenerationalHeap {
@@ -203,7 +203,7 @@ fn promotion_failure_under_a_tight_limit_is_an_error_and_the_heap_stays_consiste
             Err(e) => break e,
         }
     };
-    assert!(matches!(error, AllocError::HeapExhausted { limit: l, .. } if l == limit), "{error:?}");
+    assert!(matches!(error.kind(), AllocErrorKind::HeapExhausted { limit: l, .. } if *l == limit), "{error:?}");
     heap.verify().expect("consistent after a failed promotion");
     assert_eq!(heap.live_objects(), rooted);
     assert!(heap.heap_bytes() <= limit);
