@@ -11,7 +11,7 @@ use crate::remembered::{RememberedSet, CARD_SLOTS};
 /// What one evacuation did.
 #[derive(Debug, Default)]
 pub(crate) struct Evacuated {
-    pub copied_objects: u64,
+    /// Bytes copied into the to-space (set when the evacuation ends, from its cursor).
     pub copied_bytes: u64,
     pub promoted_objects: u64,
     pub promoted_bytes: u64,
@@ -79,8 +79,6 @@ impl Evacuation<'_> {
             (meta & KEPT_ON_PROMOTION) | UNLOGGED
         } else {
             let new_age = (age + 1).min(MAX_AGE);
-            self.done.copied_objects += 1;
-            self.done.copied_bytes += size as u64;
             self.done.ages[new_age as usize] += size as u64;
             (meta & !AGE) | new_age as u32
         };
@@ -176,6 +174,11 @@ impl Evacuation<'_> {
     /// neither has unscanned objects. No recursion: the to-space itself is the queue, and
     /// promoted objects wait on a work list.
     pub fn drain(&mut self) {
+        self.drain_queues();
+        self.done.copied_bytes = self.nursery.survivors[self.nursery.to].used_bytes() as u64;
+    }
+
+    fn drain_queues(&mut self) {
         let mut scan = self.nursery.survivors[self.nursery.to].start;
         loop {
             while scan < self.nursery.survivors[self.nursery.to].top {
