@@ -16,9 +16,9 @@
 //!    (same tag, sequence number, immutability, slots and data), into the empty survivor
 //!    space (*to-space*) and its age incremented, or, once it has survived `threshold` minor
 //!    collections (or the to-space is full), promoted into the old space's pools. The old
-//!    copy's header becomes a forwarding word (`Object::forward_to`: bit 63 of header word 1
-//!    set, the new granule in its low 32 bits), so every later reference to it is rewritten to
-//!    the same copy.
+//!    copy's header word 1 becomes a forwarding word (`Object::forward_to`: bit 31 of meta
+//!    set, the new granule in the data-length word), so every later reference to it is
+//!    rewritten to the same copy.
 //! 2. A **Cheney scan** then walks the to-space from its start, and a work list of the
 //!    promoted objects, forwarding what their slots reach, until both are exhausted. No
 //!    recursion: the to-space is its own queue.
