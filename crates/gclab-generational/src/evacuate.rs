@@ -106,8 +106,13 @@ impl Evacuation<'_> {
             }
             // The caller checked, before starting, that the old space could take every young
             // object (`GenerationalHeap::promotion_guaranteed`), so this is a bug, not a
-            // full heap.
-            None => panic!("gclab-generational bug: promotion failed although the old space had room reserved"),
+            // full heap. Unwinding from here would leave forwarded objects with valid bits
+            // set and forwarding words where their lengths were, which safe code could then
+            // read through `data()` if it caught the panic: abort instead.
+            None => {
+                eprintln!("gclab-generational bug: promotion failed although the old space had room reserved");
+                std::process::abort()
+            }
         }
     }
 

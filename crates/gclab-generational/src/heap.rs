@@ -28,7 +28,8 @@ pub struct GenerationalStats {
     /// Stores that took the write barrier's slow path.
     pub barrier_slow_path: u64,
     /// Remembered-set entries (objects plus large-array chunks) at the start of each minor
-    /// collection, in order.
+    /// collection, in order: the first [`REMEMBERED_LOG`] collections (the counters
+    /// `remembered_set_max` and `remembered_set_total` cover every one).
     pub remembered_at_minor: Vec<u32>,
     /// The tenuring threshold in force now.
     pub tenuring_threshold: u8,
@@ -52,6 +53,9 @@ pub struct GenerationalHeap {
     adaptive: bool,
     /// Objects larger than this are born old.
     max_young: usize,
+    /// The most pool bytes a young byte can take when promoted, in units of
+    /// `1 / FACTOR_ONE` (see [`GenerationalHeap::promotion_guaranteed`]).
+    promotion_factor: u64,
     /// The mark stack, and the promoted objects awaiting a scan; kept to reuse the allocation.
     work: Vec<u32>,
 }
@@ -64,6 +68,33 @@ impl std::fmt::Debug for GenerationalHeap {
             .field("heap_bytes", &self.heap_bytes())
             .finish_non_exhaustive()
     }
+}
+
+/// How many minor collections' remembered-set sizes [`GenerationalStats`] keeps.
+pub const REMEMBERED_LOG: usize = 1 << 16;
+
+/// The unit of `promotion_factor`.
+const FACTOR_ONE: u64 = 1024;
+
+/// The worst ratio, over the size classes that objects of up to `max_young` bytes use, of the
+/// pool bytes one cell takes (a pool's bytes over the cells it holds) to the smallest object
+/// of that class (one granule more than the previous class's cell), in `1 / FACTOR_ONE`,
+/// rounded up.
+fn promotion_factor(pools: &PoolSpace, max_young: usize) -> u64 {
+    let classes = pools.classes();
+    let pool_bytes = pools.config().pool_bytes as u64;
+    let mut worst = FACTOR_ONE;
+    let mut smallest = GRANULE as u64;
+    for class in 0..classes.len() {
+        let cell = classes.size(class) as u64;
+        if smallest > max_young as u64 {
+            break;
+        }
+        let per_cell = pool_bytes.div_ceil(pools.cells_per_pool(class) as u64);
+        worst = worst.max((per_cell * FACTOR_ONE).div_ceil(smallest));
+        smallest = cell + GRANULE as u64;
+    }
+    worst
 }
 
 /// Names of the survivor-age counters, so `Stats::counters` carries the histogram.
@@ -94,8 +125,10 @@ impl GenerationalHeap {
         let (eden, survivor) = config.layout();
         let nursery_reserve = eden + 2 * survivor + 2 * 1024;
         let pool_reserve = limit.next_multiple_of(config.pools.arena_bytes);
-        let large_reserve = LargeObjectSpace::reserve_for(limit, pool_reserve);
         let align = |bytes: usize| bytes.next_multiple_of(gclab_core::CARVE_ALIGN);
+        // The large space's reservation leaves room for both other spaces' (so the whole
+        // region stays within `MAX_RESERVE` for every accepted limit).
+        let large_reserve = LargeObjectSpace::reserve_for(limit, align(nursery_reserve) + align(pool_reserve));
         let mut memory = ObjectMemory::new(align(nursery_reserve) + align(pool_reserve) + align(large_reserve))?;
         memory.set_huge_pages(config.heap.huge_pages);
         let nursery = Nursery::new(&mut memory, eden, survivor)?;
@@ -103,6 +136,7 @@ impl GenerationalHeap {
         let large = LargeObjectSpace::new(&mut memory, large_reserve);
         let granules = memory.valid_bits().len();
         let max_young = pools.classes().max_bytes().min(eden);
+        let promotion_factor = promotion_factor(&pools, max_young);
         let mut stats = Stats::default();
         stats.set_heap_bytes(nursery.committed_bytes());
         Ok(GenerationalHeap {
@@ -120,6 +154,7 @@ impl GenerationalHeap {
             max_tenuring: config.tenuring_age,
             adaptive: config.adaptive_tenuring,
             max_young,
+            promotion_factor,
             work: Vec::new(),
         })
     }
@@ -170,19 +205,23 @@ impl GenerationalHeap {
     fn old_room(&self, expensive: bool) -> usize {
         let room = self.limit.saturating_sub(self.heap_bytes());
         if expensive {
-            room + self.pools.free_pool_bytes()
+            room + self.pools.committed_free_pool_bytes()
         } else {
             room
         }
     }
 
     /// Whether the old space can surely take `young_bytes` of young objects if every one
-    /// of them is promoted, by a quick bound: their cells round up by at most a quarter, and
-    /// each size class may need one more pool. HotSpot's young collector makes the same kind
-    /// of check before it starts (`promotion_attempt_is_safe`); see
-    /// [`GenerationalHeap::promotion_fits`] for the exact one.
+    /// of them is promoted, by a quick bound: their pool footprint is at most
+    /// `young_bytes × promotion_factor` (the worst ratio of pool bytes per cell to the
+    /// smallest object of a class, over the classes young objects use; about 1.6 with the
+    /// default pools, where two 5,136-byte objects fill a 16 KiB pool), plus one partly used
+    /// pool per size class. HotSpot's young collector makes the same kind of check before it
+    /// starts (`promotion_attempt_is_safe`); see [`GenerationalHeap::promotion_fits`] for the
+    /// exact one.
     fn promotion_guaranteed(&self, young_bytes: usize) -> bool {
-        let need = young_bytes + young_bytes / 4 + self.pools.classes().len() * self.pools.config().pool_bytes;
+        let scaled = (young_bytes as u128 * self.promotion_factor as u128).div_ceil(FACTOR_ONE as u128);
+        let need = scaled as usize + self.pools.classes().len() * self.pools.config().pool_bytes;
         self.old_room(false) >= need
     }
 
@@ -319,7 +358,9 @@ impl GenerationalHeap {
         let timer = self.stats.begin_pause(self.live_bytes());
         self.settle_allocation_stats();
         let remembered = self.remembered.len() as u32;
-        self.generational.remembered_at_minor.push(remembered);
+        if self.generational.remembered_at_minor.len() < REMEMBERED_LOG {
+            self.generational.remembered_at_minor.push(remembered);
+        }
         let done = self.evacuate();
         self.finish_evacuation(&done);
         self.publish_counters(Some(remembered));
@@ -615,7 +656,8 @@ impl Heap for GenerationalHeap {
     /// sets Go's pacing: how `gclab run` and `gclab compare` try other sizes.
     fn with_config(config: HeapConfig) -> Result<Self, ConfigError> {
         let mut generational = GenerationalConfig { heap: config, ..GenerationalConfig::default() };
-        if let Ok(value) = std::env::var(crate::config::NURSERY_VAR) {
+        if let Some(value) = std::env::var_os(crate::config::NURSERY_VAR) {
+            let value = value.to_string_lossy();
             generational.nursery_bytes = crate::config::parse_bytes(&value).ok_or_else(|| ConfigError {
                 field: "nursery_bytes",
                 reason: format!(

@@ -68,7 +68,7 @@
 //!   bit clear), or, for a large array, the chunk holding that slot is; every other old
 //!   object has `UNLOGGED` set; young objects never do.
 //! - Promotion never fails midway: a minor collection starts only when the old space can
-//!   take every young object (rounded to its size class, plus a pool per class) under the
+//!   take every young object (at the worst packing of its size class, plus a pool per class) under the
 //!   heap limit; otherwise a full collection runs, and if even after it the young survivors
 //!   cannot all be promoted, they stay where they are and the allocation reports
 //!   [`AllocErrorKind::HeapExhausted`](gclab_core::AllocErrorKind).
@@ -115,7 +115,7 @@ mod remembered;
 mod verify;
 
 pub use config::{GenerationalConfig, DEFAULT_NURSERY_BYTES, MIN_NURSERY_BYTES, NURSERY_VAR};
-pub use heap::{GenerationalHeap, GenerationalStats};
+pub use heap::{GenerationalHeap, GenerationalStats, REMEMBERED_LOG};
 pub use remembered::{CARDED_SLOTS, CARD_SLOTS};
 
 #[doc(no_inline)]

@@ -22,6 +22,18 @@ pub(crate) fn verify(heap: &GenerationalHeap) -> Result<(), VerifyError> {
     let n = p.nursery;
     check_semispace(p.memory, &n.eden, "eden")?;
     check_semispace(p.memory, n.from(), "from-space")?;
+    ensure!(
+        n.eden.start <= n.settled && n.settled <= n.eden.top,
+        "eden: the statistics' watermark {:#x} lies outside {:#x}..={:#x}",
+        n.settled,
+        n.eden.start,
+        n.eden.top
+    );
+    // Mark bits anywhere in the nursery (not only at object starts) would make a full
+    // collection keep what they cover.
+    let (lo, hi) = (n.eden.start, n.survivors[1].end.next_multiple_of(64));
+    let marked = p.marks.count_range(lo, hi);
+    ensure!(marked == 0, "{marked} mark bits set in the nursery outside a collection");
     let to = &n.survivors[n.to];
     ensure!(to.top == to.start, "the to-space holds {} bytes outside a minor collection", to.used_bytes());
     let stray = p.memory.valid_bits().count_range(to.start, to.end.next_multiple_of(64));
@@ -77,6 +89,13 @@ pub(crate) fn verify(heap: &GenerationalHeap) -> Result<(), VerifyError> {
 
 /// Objects of a nursery space lie in `start..top`, one after another without overlap.
 fn check_semispace(memory: &ObjectMemory, space: &Semispace, name: &str) -> Result<(), VerifyError> {
+    ensure!(
+        space.start <= space.top && space.top <= space.end,
+        "{name}: cursor {:#x} outside {:#x}..={:#x}",
+        space.top,
+        space.start,
+        space.end
+    );
     let mut next = space.start;
     let mut problem = None;
     memory.valid_bits().for_each_set(space.start, space.end.next_multiple_of(64), |g| {

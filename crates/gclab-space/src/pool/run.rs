@@ -110,6 +110,7 @@ impl PoolSpace {
 
     /// Cells of `class` in one pool.
     pub fn cells_per_pool(&self, class: usize) -> usize {
+        assert!(class < self.classes.len(), "size class {class} out of range ({} classes)", self.classes.len());
         self.config.pool_bytes / self.classes.size(class)
     }
 
