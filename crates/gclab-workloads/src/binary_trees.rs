@@ -135,21 +135,33 @@ pub fn check_tree<H: Heap>(heap: &H, root: ObjRef) -> u64 {
 }
 
 fn count_nodes<H: Heap>(heap: &H, root: ObjRef) -> u64 {
-    // A tree of depth d never holds more than d + 1 nodes on this stack; 64 covers every
-    // size, and one allocation per check is amortised over at least 31 nodes.
-    let mut stack: Vec<Live<'_>> = Vec::with_capacity(64);
-    stack.push(heap.live(root));
+    count_live(heap.live(root))
+}
+
+/// The node count under `node`: recursion down the left children, a loop down the right
+/// ones (so a tree of depth d recurses at most d deep). Each node's two slots are read with
+/// one look at its header ([`Live::slots`]).
+fn count_live(mut node: Live<'_>) -> u64 {
     let mut nodes = 0;
-    while let Some(node) = stack.pop() {
+    loop {
         nodes += 1;
-        if let Some(left) = node.load(LEFT) {
-            stack.push(left);
-        }
-        if let Some(right) = node.load(RIGHT) {
-            stack.push(right);
+        match node.slots::<2>() {
+            Some([Some(left), Some(right)]) => {
+                nodes += count_live(left);
+                node = right;
+            }
+            Some([None, None]) | None => return nodes,
+            Some([left, right]) => return nodes + count_one_child(left, right),
         }
     }
-    nodes
+}
+
+/// The children of a node with one child (never in a full tree; counted right all the same),
+/// out of the way of the walk's code.
+#[cold]
+#[inline(never)]
+fn count_one_child(left: Option<Live<'_>>, right: Option<Live<'_>>) -> u64 {
+    left.map_or(0, count_live) + right.map_or(0, count_live)
 }
 
 /// What the driver needs of a tree representation: heap objects or `Box`es.
@@ -216,6 +228,24 @@ impl<H: Heap> Trees for HeapTrees<'_, H> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_check_counts_nodes_with_one_child_too() {
+        let mut heap = gclab_marksweep::MarkSweepHeap::new();
+        // A node with only a right child, whose child has only a left one: 3 nodes.
+        let leaf = heap.allocate(NODE_TAG, 2, 0).unwrap();
+        heap.push_root(Some(leaf));
+        let middle = heap.allocate(NODE_TAG, 2, 0).unwrap();
+        let leaf = heap.pop_root();
+        heap.store(middle, LEFT, leaf);
+        heap.push_root(Some(middle));
+        let top = heap.allocate(NODE_TAG, 2, 0).unwrap();
+        let middle = heap.pop_root();
+        heap.store(top, RIGHT, middle);
+        assert_eq!(check_tree(&heap, top), 3);
+        let full = bottom_up_tree(&mut heap, 5).unwrap();
+        assert_eq!(check_tree(&heap, full), tree_nodes(5));
+    }
 
     #[test]
     fn tree_sizes_and_checksums() {
