@@ -104,26 +104,26 @@ pub fn expected_checksum(n: u32) -> u64 {
 /// is restored.
 pub fn bottom_up_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     let base = heap.root_depth();
-    let tree = build(heap, depth);
-    if tree.is_err() {
-        heap.truncate_roots(base);
+    match build(heap, depth) {
+        Ok(()) => Ok(heap.pop_root().expect("the tree is on the root stack")),
+        Err(e) => {
+            heap.truncate_roots(base);
+            Err(e)
+        }
     }
-    tree
 }
 
-/// The recursion. `Result<ObjRef, AllocError>` is two words (the error keeps its figures in a
-/// box), so every level returns in registers.
-fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
+/// The recursion: leaves the tree's root on the root stack. Each node is built from its two
+/// children on the root stack, which stay rooted through the allocation (which may collect,
+/// or move them), then move into its slots (left, then right), and the node takes their place
+/// ([`Heap::allocate_immutable_onto_roots`]: no reference is ever unrooted or validated again).
+fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<(), AllocError> {
     if depth == 0 {
-        return heap.allocate_immutable(NODE_TAG, 2, 0, 0);
+        return heap.allocate_immutable_onto_roots(NODE_TAG, 2, 0, 0);
     }
-    let left = build(heap, depth - 1)?;
-    heap.push_root(Some(left));
-    let right = build(heap, depth - 1)?;
-    heap.push_root(Some(right));
-    // The children stay rooted through the allocation (which may collect, or move them),
-    // then move from the root stack into the node's slots: left, then right.
-    heap.allocate_immutable(NODE_TAG, 2, 0, 2)
+    build(heap, depth - 1)?;
+    build(heap, depth - 1)?;
+    heap.allocate_immutable_onto_roots(NODE_TAG, 2, 0, 2)
 }
 
 /// The check of a tree: its node count, walked with an explicit stack.
