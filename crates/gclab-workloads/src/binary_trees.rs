@@ -138,17 +138,23 @@ fn count_nodes<H: Heap>(heap: &H, root: ObjRef) -> u64 {
     count_live(heap.live(root))
 }
 
-/// The node count under `node`: recursion down the left children, a loop down the right
+/// The node count under `node`: recursion down the right children, a loop down the left
 /// ones (so a tree of depth d recurses at most d deep). Each node's two slots are read with
 /// one look at its header ([`Live::slots`]).
+///
+/// Right first: a tree built bottom up lies in memory in post-order (left subtree, right
+/// subtree, node), so visiting node, right subtree, left subtree walks it at falling addresses
+/// one after the other, which the hardware prefetches. Left first executes the same number of
+/// instructions but jumps about: binary-trees 18 on marksweep took 1.57 s of CPU that way
+/// against 0.98 s right first.
 fn count_live(mut node: Live<'_>) -> u64 {
     let mut nodes = 0;
     loop {
         nodes += 1;
         match node.slots::<2>() {
             Some([Some(left), Some(right)]) => {
-                nodes += count_live(left);
-                node = right;
+                nodes += count_live(right);
+                node = left;
             }
             Some([None, None]) | None => return nodes,
             Some([left, right]) => return nodes + count_one_child(left, right),
