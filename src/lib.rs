@@ -83,6 +83,10 @@ pub use gclab_refcount::{GcInfo, GcPhase, GenerationStats, RefcountConfig, Refco
 #[cfg(feature = "nogc")]
 pub use gclab_nogc::NoGcHeap;
 
+/// The generational backend: a copying nursery over the mark-sweep old space.
+#[cfg(feature = "generational")]
+pub use gclab_generational::{GenerationalConfig, GenerationalHeap, GenerationalStats};
+
 /// The first enabled backend, by priority: `marksweep`, `refcount`. See "Which backend
 /// `DefaultHeap` is" in the crate documentation before relying on it.
 #[cfg(feature = "marksweep")]

@@ -15,7 +15,7 @@ use gclab_workloads::WorkloadId;
 use crate::report::RunReport;
 use crate::runner::{run_on, RunError};
 
-#[cfg(not(any(feature = "marksweep", feature = "refcount", feature = "nogc")))]
+#[cfg(not(any(feature = "marksweep", feature = "refcount", feature = "nogc", feature = "generational")))]
 compile_error!(
     "gclab-cli needs at least one backend: enable a cargo feature such as `marksweep` \
      (or `refcount`, `nogc`)"
@@ -30,10 +30,12 @@ pub enum Backend {
     /// `gclab::RefcountHeap`.
     #[cfg(feature = "refcount")]
     Refcount,
+    /// `gclab::GenerationalHeap`.
+    #[cfg(feature = "generational")]
+    Generational,
     /// `gclab::NoGcHeap`: the no-GC baseline, listed last.
     #[cfg(feature = "nogc")]
     NoGc,
-    // #[cfg(feature = "generational")] Generational,
     // #[cfg(feature = "concurrent")] Concurrent,
 }
 
@@ -51,6 +53,8 @@ impl Backend {
         Backend::MarkSweep,
         #[cfg(feature = "refcount")]
         Backend::Refcount,
+        #[cfg(feature = "generational")]
+        Backend::Generational,
         #[cfg(feature = "nogc")]
         Backend::NoGc,
     ];
@@ -62,6 +66,8 @@ impl Backend {
             Backend::MarkSweep => "marksweep",
             #[cfg(feature = "refcount")]
             Backend::Refcount => "refcount",
+            #[cfg(feature = "generational")]
+            Backend::Generational => "generational",
             #[cfg(feature = "nogc")]
             Backend::NoGc => "nogc",
         }
@@ -74,6 +80,11 @@ impl Backend {
             Backend::MarkSweep => "non-moving stop-the-world mark-sweep over size-class pools",
             #[cfg(feature = "refcount")]
             Backend::Refcount => "reference counting with CPython's three-generation cycle detector",
+            #[cfg(feature = "generational")]
+            Backend::Generational => {
+                "a bump-allocated copying nursery with survivor ageing over a mark-sweep old space, with an \
+                 object-remembering write barrier"
+            }
             #[cfg(feature = "nogc")]
             Backend::NoGc => {
                 "no collector: bump allocation that never frees; a no-collection baseline that pays for fresh pages \
@@ -91,6 +102,11 @@ impl Backend {
             Backend::Refcount => {
                 "the cycle detector's collections (generations 0 and 1 minor, 2 full), and free bursts: a cascade of \
                  frees by reference count that took 50 µs or more (shorter ones count as mutator time)"
+            }
+            #[cfg(feature = "generational")]
+            Backend::Generational => {
+                "minor collections (the nursery's survivors copied or promoted, proportional to what survives) and \
+                 full ones (mark-sweep of the whole heap)"
             }
             #[cfg(feature = "nogc")]
             Backend::NoGc => "none: it never collects (it pays instead for a fresh page for every byte)",
@@ -116,6 +132,8 @@ impl Backend {
             Backend::MarkSweep => run_on::<gclab::MarkSweepHeap, W>(self, config, workload, size, out),
             #[cfg(feature = "refcount")]
             Backend::Refcount => run_on::<gclab::RefcountHeap, W>(self, config, workload, size, out),
+            #[cfg(feature = "generational")]
+            Backend::Generational => run_on::<gclab::GenerationalHeap, W>(self, config, workload, size, out),
             #[cfg(feature = "nogc")]
             Backend::NoGc => run_on::<gclab::NoGcHeap, W>(self, config, workload, size, out),
         }
@@ -129,6 +147,8 @@ impl Backend {
             Backend::MarkSweep => f.call::<gclab::MarkSweepHeap>(),
             #[cfg(feature = "refcount")]
             Backend::Refcount => f.call::<gclab::RefcountHeap>(),
+            #[cfg(feature = "generational")]
+            Backend::Generational => f.call::<gclab::GenerationalHeap>(),
             #[cfg(feature = "nogc")]
             Backend::NoGc => f.call::<gclab::NoGcHeap>(),
         }

@@ -56,9 +56,62 @@ pub unsafe trait AllocateObject {
     ) -> Result<ObjRef, AllocError>;
 }
 
+/// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut` and
+/// root-stack and handle methods for a heap whose fields `memory: ObjectMemory` and
+/// `roots: Roots` hold them and which needs no bookkeeping when roots change (tracing
+/// collectors find roots when they collect). The part of
+/// [`plain_roots_and_memory!`](crate::plain_roots_and_memory) that a backend with a write
+/// barrier (which writes `allocate_from_roots` itself) can still share.
+#[macro_export]
+macro_rules! roots_and_memory {
+    () => {
+        #[inline]
+        fn memory(&self) -> &$crate::ObjectMemory {
+            &self.memory
+        }
+
+        fn try_data_mut(&mut self, obj: $crate::ObjRef) -> Result<&mut [u8], $crate::RefError> {
+            self.memory.data_mut(obj)
+        }
+
+        #[inline]
+        fn try_push_root(&mut self, obj: Option<$crate::ObjRef>) -> Result<(), $crate::RefError> {
+            self.roots.push(&self.memory, obj)
+        }
+
+        #[inline]
+        fn try_pop_root(&mut self) -> Result<Option<$crate::ObjRef>, $crate::RefError> {
+            self.roots.stack.pop()
+        }
+
+        #[inline]
+        fn try_set_root(&mut self, index: usize, obj: Option<$crate::ObjRef>) -> Result<(), $crate::RefError> {
+            self.roots.set(&self.memory, index, obj).map(|_| ())
+        }
+
+        #[inline]
+        fn try_root_at(&self, index: usize) -> Result<Option<$crate::ObjRef>, $crate::RefError> {
+            self.roots.stack.get(index)
+        }
+
+        fn root_depth(&self) -> usize {
+            self.roots.stack.len()
+        }
+
+        fn truncate_roots(&mut self, depth: usize) {
+            self.roots.stack.truncate_with(depth, |_| {});
+        }
+
+        #[track_caller]
+        fn root(&mut self, obj: $crate::ObjRef) -> $crate::Root {
+            self.roots.handle(&self.memory, obj)
+        }
+    };
+}
+
 /// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut`,
-/// `allocate_from_roots`, `allocate_immutable`, `allocate_immutable_onto_roots` and root-stack and handle methods for a heap whose fields
-/// `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
+/// `allocate_from_roots`, `allocate_immutable`, `allocate_immutable_onto_roots` and root-stack
+/// and handle methods for a heap whose fields `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
 /// change (tracing collectors find roots when they collect) and no write barrier, and which
 /// implements [`AllocateObject`] (an `unsafe impl`: the macro trusts it). A backend
 /// that must see root changes or reference writes (reference counting, generations) writes
@@ -73,14 +126,7 @@ pub unsafe trait AllocateObject {
 #[macro_export]
 macro_rules! plain_roots_and_memory {
     () => {
-        #[inline]
-        fn memory(&self) -> &$crate::ObjectMemory {
-            &self.memory
-        }
-
-        fn try_data_mut(&mut self, obj: $crate::ObjRef) -> Result<&mut [u8], $crate::RefError> {
-            self.memory.data_mut(obj)
-        }
+        $crate::roots_and_memory!();
 
         #[track_caller]
         #[inline(always)]
@@ -122,39 +168,6 @@ macro_rules! plain_roots_and_memory {
             // in its memory, live until the next collection; on the root stack it stays live.
             unsafe { self.roots.stack.push(Some(obj)) };
             Ok(())
-        }
-
-        #[inline]
-        fn try_push_root(&mut self, obj: Option<$crate::ObjRef>) -> Result<(), $crate::RefError> {
-            self.roots.push(&self.memory, obj)
-        }
-
-        #[inline]
-        fn try_pop_root(&mut self) -> Result<Option<$crate::ObjRef>, $crate::RefError> {
-            self.roots.stack.pop()
-        }
-
-        #[inline]
-        fn try_set_root(&mut self, index: usize, obj: Option<$crate::ObjRef>) -> Result<(), $crate::RefError> {
-            self.roots.set(&self.memory, index, obj).map(|_| ())
-        }
-
-        #[inline]
-        fn try_root_at(&self, index: usize) -> Result<Option<$crate::ObjRef>, $crate::RefError> {
-            self.roots.stack.get(index)
-        }
-
-        fn root_depth(&self) -> usize {
-            self.roots.stack.len()
-        }
-
-        fn truncate_roots(&mut self, depth: usize) {
-            self.roots.stack.truncate_with(depth, |_| {});
-        }
-
-        #[track_caller]
-        fn root(&mut self, obj: $crate::ObjRef) -> $crate::Root {
-            self.roots.handle(&self.memory, obj)
         }
     };
     // The body of `allocate_from_roots` and `allocate_immutable`.

@@ -37,7 +37,7 @@ pub use heap_id::HeapId;
 pub use live::Live;
 pub use memory::{ObjectMemory, CARVE_ALIGN, MAX_RESERVE};
 pub use object::{object_size, Object, Slot, GRANULE, HEADER_BYTES, MAX_SLOTS};
-pub use objref::{ObjRef, Tag};
+pub use objref::{mix64, ObjRef, Tag};
 pub use region::{VirtualRegion, HUGE_PAGE, PAGE_SIZE};
 pub use roots::{Root, RootStack, RootTable, Roots};
 pub use side_table::SideTable;

@@ -262,6 +262,26 @@ impl ObjectMemory {
         Ok((object, slot))
     }
 
+    /// Copies the `size`-byte object at `from` to `to` (header, slots and data, so its tag,
+    /// sequence number, immutability, slots and data are the same), sets the valid bit at
+    /// `to`, and returns the copy. The original stays as it was: the collector forwards it.
+    ///
+    /// # Safety
+    /// An object of exactly `size` bytes must start at `from`; `to..to + size` must be
+    /// committed memory of a space of this heap that holds no live object and does not
+    /// overlap the original; only a collector (with the heap to itself) may call this.
+    #[inline]
+    pub unsafe fn copy_object(&self, from: usize, to: usize, size: usize) -> Object<'_> {
+        // SAFETY: both ranges lie in the region and do not overlap (the caller's contract);
+        // nobody else accesses either while the collector runs.
+        unsafe {
+            let (src, dst) = (self.addr_of_unchecked(from), self.addr_of_unchecked(to));
+            std::ptr::copy_nonoverlapping(src, dst, size);
+            self.valid.writer().set_unchecked(to);
+            self.object(to)
+        }
+    }
+
     /// Moves the top `n` entries of `stack` into slots `0..n` of the object at `granule`,
     /// deepest entry first, and pops them; returns whether any was non-null. Neither the
     /// object nor the entries are validated: this is the allocation fast path of
