@@ -135,6 +135,7 @@ pub trait Heap: Sized {
     /// }
     /// ```
     #[track_caller]
+    #[inline(always)]
     fn allocate_immutable_onto_roots(
         &mut self,
         tag: Tag,
