@@ -1,4 +1,5 @@
-//! What each heap operation costs, in nanoseconds, on every backend: `allocate`,
+//! What each heap operation costs, in nanoseconds, on every backend (generational when its
+//! feature is on, as by default): `allocate`,
 //! `allocate_from_roots`, `load` (validated), `live_load` (`Live::load`, unvalidated),
 //! `store` and a `push_root` + `pop_root` pair. One criterion group per operation, one bench
 //! per backend, so a regression in one operation on one backend shows as one row.
@@ -80,6 +81,8 @@ fn per_op(c: &mut Criterion) {
         bench::<MarkSweepHeap>(op, &mut group);
         bench::<RefcountHeap>(op, &mut group);
         bench::<NoGcHeap>(op, &mut group);
+        #[cfg(feature = "generational")]
+        bench::<gclab::GenerationalHeap>(op, &mut group);
         group.finish();
     }
 }

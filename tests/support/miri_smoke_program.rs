@@ -1,8 +1,8 @@
 //! The short program `scripts/miri` runs on every backend (included by each backend crate's
 //! `tests/miri_smoke.rs` with `#[path]`, so the backends share one copy without depending on
 //! each other): allocation, stores, a rooted and an unreachable cycle, a large object, a `Root`
-//! handle, `allocate_from_roots` and `allocate_immutable`, forged references, minor and full
-//! collections, `verify`. Heaps are 2 MiB: a default (4 GiB) heap reserves more address space
+//! handle, `allocate_from_roots`, `allocate_immutable` and `allocate_immutable_onto_roots`,
+//! forged references, minor and full collections, `verify`. Heaps are 2 MiB: a default (4 GiB) heap reserves more address space
 //! than Miri can allocate.
 
 use gclab_core::{CollectionKind, Heap, ObjRef, Tag};
@@ -13,6 +13,11 @@ pub const GARBAGE: usize = 2_000;
 /// The objects the program keeps: the list and its 8 strings, the rooted cycle (2), the large
 /// object, the pair and the tuple.
 pub const KEPT: usize = 14;
+
+/// Objects of the small tree built with `allocate_immutable_onto_roots` and dropped: garbage
+/// (counted by the backend that never frees).
+#[allow(dead_code)]
+pub const TREE: usize = 3;
 
 /// Builds the objects, checks them across a minor and a full collection (after which the heap
 /// holds `live_after_full` objects), then empties the root stack and drops the `Root`. The same
@@ -54,6 +59,14 @@ pub fn program<H: Heap>(heap: &mut H, live_after_full: usize) {
     heap.push_root(Some(tuple));
     assert!(heap.try_store(tuple, 0, None).is_err(), "an immutable object's slots are fixed");
     heap.data_mut(tuple).copy_from_slice(b"tup");
+    // A small tree built on the root stack, as binary-trees builds its trees: each node takes
+    // its operands' place there (`allocate_immutable_onto_roots`, which pushes unvalidated).
+    heap.allocate_immutable_onto_roots(Tag(9), 0, 0, 0).unwrap();
+    heap.allocate_immutable_onto_roots(Tag(9), 0, 0, 0).unwrap();
+    heap.allocate_immutable_onto_roots(Tag(10), 2, 0, 2).unwrap();
+    let tree = heap.pop_root().unwrap();
+    assert_eq!(heap.tag(tree), Tag(10));
+    assert_eq!(heap.tag(heap.load(tree, 1).unwrap()), Tag(9));
     // Garbage enough to pass the trigger.
     for _ in 0..GARBAGE {
         heap.allocate(Tag(8), 2, 0).unwrap();

@@ -110,8 +110,8 @@ macro_rules! roots_and_memory {
 }
 
 /// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut`,
-/// `allocate_from_roots`, `allocate_immutable` and root-stack and handle methods for a heap whose fields
-/// `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
+/// `allocate_from_roots`, `allocate_immutable`, `allocate_immutable_onto_roots` and root-stack
+/// and handle methods for a heap whose fields `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
 /// change (tracing collectors find roots when they collect) and no write barrier, and which
 /// implements [`AllocateObject`] (an `unsafe impl`: the macro trusts it). A backend
 /// that must see root changes or reference writes (reference counting, generations) writes
@@ -150,6 +150,24 @@ macro_rules! plain_roots_and_memory {
             from_roots: usize,
         ) -> Result<$crate::ObjRef, $crate::AllocError> {
             $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, true)
+        }
+
+        #[track_caller]
+        #[inline(always)]
+        fn allocate_immutable_onto_roots(
+            &mut self,
+            tag: $crate::Tag,
+            slots: usize,
+            bytes: usize,
+            from_roots: usize,
+        ) -> Result<(), $crate::AllocError> {
+            let made: Result<$crate::ObjRef, $crate::AllocError> =
+                $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, true);
+            let obj = made?;
+            // SAFETY: `AllocateObject` promises that `obj` is an object this heap made just now
+            // in its memory, live until the next collection; on the root stack it stays live.
+            unsafe { self.roots.stack.push(Some(obj)) };
+            Ok(())
         }
     };
     // The body of `allocate_from_roots` and `allocate_immutable`.

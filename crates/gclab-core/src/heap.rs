@@ -116,6 +116,38 @@ pub trait Heap: Sized {
         Ok(obj)
     }
 
+    /// [`Heap::allocate_immutable`], and the new object goes onto the root stack in place of
+    /// its operands, as an interpreter's `BUILD_TUPLE` pushes the tuple it builds: the top
+    /// `from_roots` entries move into its slots and it is pushed. The heap made the object
+    /// just now, so it need not validate it as [`Heap::push_root`] would. A structure built
+    /// bottom up this way never holds an unrooted reference (binary-trees builds its trees so).
+    ///
+    /// Panics as [`Heap::allocate_from_roots`] does; on `Err` the root stack is left as it was.
+    ///
+    /// ```
+    /// use gclab_core::{Heap, Tag};
+    /// fn pair<H: Heap>(heap: &mut H) {
+    ///     heap.allocate_immutable_onto_roots(Tag(1), 0, 0, 0).unwrap(); // a leaf, pushed
+    ///     heap.allocate_immutable_onto_roots(Tag(1), 0, 0, 0).unwrap(); // another
+    ///     heap.allocate_immutable_onto_roots(Tag(2), 2, 0, 2).unwrap(); // both into a pair
+    ///     let pair = heap.pop_root().unwrap();
+    ///     assert_eq!(heap.slot_count(pair), 2);
+    /// }
+    /// ```
+    #[track_caller]
+    #[inline(always)]
+    fn allocate_immutable_onto_roots(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        from_roots: usize,
+    ) -> Result<(), AllocError> {
+        let obj = self.allocate_immutable(tag, slots, bytes, from_roots)?;
+        self.push_root(Some(obj));
+        Ok(())
+    }
+
     /// The heap's memory: objects, validated access, the valid-object bitmap.
     fn memory(&self) -> &ObjectMemory;
 

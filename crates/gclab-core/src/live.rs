@@ -73,6 +73,35 @@ impl<'h> Live<'h> {
         }
     }
 
+    /// The first `N` slots, with one look at the header: `None` if the object has fewer than
+    /// `N` slots. A walk of a fixed-shape structure (the two children of a tree node) reads
+    /// each node's header once, instead of once per [`Live::load`].
+    ///
+    /// ```
+    /// # use gclab_core::{Heap, Tag};
+    /// fn count<H: Heap>(heap: &H, root: gclab_core::ObjRef) -> u64 {
+    ///     let mut stack = vec![heap.live(root)];
+    ///     let mut nodes = 0;
+    ///     while let Some(node) = stack.pop() {
+    ///         nodes += 1;
+    ///         let [left, right] = node.slots::<2>().expect("a tree node has two slots");
+    ///         stack.extend(left);
+    ///         stack.extend(right);
+    ///     }
+    ///     nodes
+    /// }
+    /// ```
+    #[inline]
+    pub fn slots<const N: usize>(self) -> Option<[Option<Live<'h>>; N]> {
+        if N > self.object.slot_count() {
+            return None;
+        }
+        Some(std::array::from_fn(|i| {
+            // SAFETY: `i < N`, and `N` is at most the slot count (checked just above).
+            self.follow(unsafe { self.object.slot_unchecked(i) }.bits())
+        }))
+    }
+
     #[cold]
     #[inline(never)]
     #[track_caller]
@@ -176,6 +205,13 @@ mod tests {
         assert_eq!(tags, [Tag(0), Tag(1), Tag(2), Tag(3)]);
         assert_eq!(node.obj_ref(), objs[3]);
         assert!(matches!(node.try_load(1), Err(RefError::SlotOutOfBounds(e)) if e.index == 1 && e.slots == 1));
+        // `slots` reads the first N slots at once, and refuses more than the object has.
+        let first = memory.live(objs[0]).unwrap();
+        let [next] = first.slots::<1>().expect("one slot");
+        assert_eq!(next.map(|n| n.obj_ref()), Some(objs[1]));
+        assert_eq!(node.slots::<1>().map(|[s]| s.is_none()), Some(true), "the last one's slot is null");
+        assert!(first.slots::<2>().is_none(), "only one slot");
+        assert!(first.slots::<0>().is_some());
         assert!(memory.live(objs[0].with_granule(base as u32 + 1)).is_err(), "an interior reference is stale");
     }
 }

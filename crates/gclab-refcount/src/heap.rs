@@ -554,6 +554,23 @@ impl Heap for RefcountHeap {
         self.allocate_moving(tag, slots, bytes, from_roots, true)
     }
 
+    #[track_caller]
+    #[inline(always)]
+    fn allocate_immutable_onto_roots(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        from_roots: usize,
+    ) -> Result<(), AllocError> {
+        let obj = self.allocate_moving(tag, slots, bytes, from_roots, true)?;
+        // The root it becomes is counted, as `push_root` counts it.
+        self.inc(obj.granule() as usize);
+        // SAFETY: `obj` was made just now by this heap, and its count (the root) keeps it live.
+        unsafe { self.roots.stack.push(Some(obj)) };
+        Ok(())
+    }
+
     #[inline]
     fn memory(&self) -> &ObjectMemory {
         &self.memory

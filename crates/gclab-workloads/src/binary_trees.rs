@@ -104,26 +104,26 @@ pub fn expected_checksum(n: u32) -> u64 {
 /// is restored.
 pub fn bottom_up_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     let base = heap.root_depth();
-    let tree = build(heap, depth);
-    if tree.is_err() {
-        heap.truncate_roots(base);
+    match build(heap, depth) {
+        Ok(()) => Ok(heap.pop_root().expect("the tree is on the root stack")),
+        Err(e) => {
+            heap.truncate_roots(base);
+            Err(e)
+        }
     }
-    tree
 }
 
-/// The recursion. `Result<ObjRef, AllocError>` is two words (the error keeps its figures in a
-/// box), so every level returns in registers.
-fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
+/// The recursion: leaves the tree's root on the root stack. Each node is built from its two
+/// children on the root stack, which stay rooted through the allocation (which may collect,
+/// or move them), then move into its slots (left, then right), and the node takes their place
+/// ([`Heap::allocate_immutable_onto_roots`]: no reference is ever unrooted or validated again).
+fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<(), AllocError> {
     if depth == 0 {
-        return heap.allocate_immutable(NODE_TAG, 2, 0, 0);
+        return heap.allocate_immutable_onto_roots(NODE_TAG, 2, 0, 0);
     }
-    let left = build(heap, depth - 1)?;
-    heap.push_root(Some(left));
-    let right = build(heap, depth - 1)?;
-    heap.push_root(Some(right));
-    // The children stay rooted through the allocation (which may collect, or move them),
-    // then move from the root stack into the node's slots: left, then right.
-    heap.allocate_immutable(NODE_TAG, 2, 0, 2)
+    build(heap, depth - 1)?;
+    build(heap, depth - 1)?;
+    heap.allocate_immutable_onto_roots(NODE_TAG, 2, 0, 2)
 }
 
 /// The check of a tree: its node count, walked with an explicit stack.
@@ -135,21 +135,39 @@ pub fn check_tree<H: Heap>(heap: &H, root: ObjRef) -> u64 {
 }
 
 fn count_nodes<H: Heap>(heap: &H, root: ObjRef) -> u64 {
-    // A tree of depth d never holds more than d + 1 nodes on this stack; 64 covers every
-    // size, and one allocation per check is amortised over at least 31 nodes.
-    let mut stack: Vec<Live<'_>> = Vec::with_capacity(64);
-    stack.push(heap.live(root));
+    count_live(heap.live(root))
+}
+
+/// The node count under `node`: recursion down the right children, a loop down the left
+/// ones (so a tree of depth d recurses at most d deep). Each node's two slots are read with
+/// one look at its header ([`Live::slots`]).
+///
+/// Right first: a tree built bottom up lies in memory in post-order (left subtree, right
+/// subtree, node), so visiting node, right subtree, left subtree walks it at falling addresses
+/// one after the other, which the hardware prefetches. Left first executes the same number of
+/// instructions but jumps about: binary-trees 18 on marksweep took 1.57 s of CPU that way
+/// against 0.98 s right first.
+fn count_live(mut node: Live<'_>) -> u64 {
     let mut nodes = 0;
-    while let Some(node) = stack.pop() {
+    loop {
         nodes += 1;
-        if let Some(left) = node.load(LEFT) {
-            stack.push(left);
-        }
-        if let Some(right) = node.load(RIGHT) {
-            stack.push(right);
+        match node.slots::<2>() {
+            Some([Some(left), Some(right)]) => {
+                nodes += count_live(right);
+                node = left;
+            }
+            Some([None, None]) | None => return nodes,
+            Some([left, right]) => return nodes + count_one_child(left, right),
         }
     }
-    nodes
+}
+
+/// The children of a node with one child (never in a full tree; counted right all the same),
+/// out of the way of the walk's code.
+#[cold]
+#[inline(never)]
+fn count_one_child(left: Option<Live<'_>>, right: Option<Live<'_>>) -> u64 {
+    left.map_or(0, count_live) + right.map_or(0, count_live)
 }
 
 /// What the driver needs of a tree representation: heap objects or `Box`es.
@@ -216,6 +234,24 @@ impl<H: Heap> Trees for HeapTrees<'_, H> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_check_counts_nodes_with_one_child_too() {
+        let mut heap = gclab_marksweep::MarkSweepHeap::new();
+        // A node with only a right child, whose child has only a left one: 3 nodes.
+        let leaf = heap.allocate(NODE_TAG, 2, 0).unwrap();
+        heap.push_root(Some(leaf));
+        let middle = heap.allocate(NODE_TAG, 2, 0).unwrap();
+        let leaf = heap.pop_root();
+        heap.store(middle, LEFT, leaf);
+        heap.push_root(Some(middle));
+        let top = heap.allocate(NODE_TAG, 2, 0).unwrap();
+        let middle = heap.pop_root();
+        heap.store(top, RIGHT, middle);
+        assert_eq!(check_tree(&heap, top), 3);
+        let full = bottom_up_tree(&mut heap, 5).unwrap();
+        assert_eq!(check_tree(&heap, full), tree_nodes(5));
+    }
 
     #[test]
     fn tree_sizes_and_checksums() {

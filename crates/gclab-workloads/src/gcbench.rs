@@ -37,7 +37,7 @@
 
 use std::io::Write;
 
-use gclab_core::{AllocError, Heap, ObjRef, Tag};
+use gclab_core::{AllocError, Heap, Live, ObjRef, Tag};
 
 use crate::{Workload, WorkloadError, WorkloadInfo};
 
@@ -126,11 +126,10 @@ pub fn gcbench<H: Heap, W: Write>(heap: &mut H, size: u32, out: &mut W) -> Resul
 fn run_rooted<H: Heap, W: Write>(heap: &mut H, size: u32, out: &mut W, base: usize) -> Result<u64, WorkloadError> {
     let stretch_depth = size + 2;
     let long_lived_depth = size;
-    let mut stack = Vec::new();
     writeln!(out, "Garbage Collector Test")?;
     writeln!(out, " Stretching memory with a binary tree of depth {stretch_depth}")?;
     let tree = make_tree(heap, stretch_depth)?;
-    let mut checksum = count_nodes(heap, tree, &mut stack);
+    let mut checksum = count_nodes(heap, tree);
 
     writeln!(out, " Creating a long-lived binary tree of depth {long_lived_depth}")?;
     let root = new_node(heap)?;
@@ -153,17 +152,17 @@ fn run_rooted<H: Heap, W: Write>(heap: &mut H, size: u32, out: &mut W, base: usi
             heap.push_root(Some(top));
             populate(heap, depth, base + 2)?;
             let top = heap.root_at(base + 2).expect("the tree is rooted");
-            checksum += count_nodes(heap, top, &mut stack);
+            checksum += count_nodes(heap, top);
             heap.truncate_roots(base + 2);
         }
         for _ in 0..iters {
             let tree = make_tree(heap, depth)?;
-            checksum += count_nodes(heap, tree, &mut stack);
+            checksum += count_nodes(heap, tree);
         }
     }
 
     let tree = heap.root_at(base).expect("the long-lived tree is rooted");
-    let nodes = count_nodes(heap, tree, &mut stack);
+    let nodes = count_nodes(heap, tree);
     let array = heap.root_at(base + 1).expect("the array is rooted");
     let element = f64::from_le_bytes(heap.data(array)[1000 * 8..1001 * 8].try_into().expect("8 bytes"));
     if nodes != tree_size(long_lived_depth) || element != 1.0 / 1000.0 {
@@ -266,15 +265,20 @@ fn make_tree_rooted<H: Heap>(heap: &mut H, depth: u32, base: usize) -> Result<Ob
 }
 
 /// The node count of the tree under `root`, walked with an explicit stack (allocating
-/// nothing).
-pub fn count_nodes<H: Heap>(heap: &H, root: ObjRef, stack: &mut Vec<ObjRef>) -> u64 {
-    stack.clear();
-    stack.push(root);
+/// nothing on the heap). The walk reads through [`Live`] views: the root is validated once,
+/// and each node's two slots are read with one look at its header ([`Live::slots`]). It pops
+/// the right child first, as the stack is LIFO.
+pub fn count_nodes<H: Heap>(heap: &H, root: ObjRef) -> u64 {
+    // A tree of depth d never holds more than d + 1 nodes on this stack.
+    let mut stack: Vec<Live<'_>> = Vec::with_capacity(64);
+    stack.push(heap.live(root));
     let mut nodes = 0;
     while let Some(node) = stack.pop() {
         nodes += 1;
-        stack.extend(heap.load(node, LEFT));
-        stack.extend(heap.load(node, RIGHT));
+        if let Some([left, right]) = node.slots::<2>() {
+            stack.extend(left);
+            stack.extend(right);
+        }
     }
     nodes
 }
