@@ -96,8 +96,11 @@ fn json_report_has_every_field() {
         assert!(json["peak_rss_bytes"].as_u64().unwrap() > 1 << 20, "a peak RSS: {text}");
     }
     let mmu = |f: &str| json[f].as_f64().unwrap();
-    assert!(mmu("mmu_1ms") <= mmu("mmu_10ms") + 1e-9 && mmu("mmu_10ms") <= mmu("mmu_100ms") + 1e-9);
-    assert!((0.0..=1.0).contains(&mmu("mmu_1ms")));
+    // MMU is not monotonic in the window (two 1 ms pauses 0.5 ms apart: a 1.5 ms window
+    // holds one of them and 0.5 ms of mutator, a 2.5 ms window both), so each is only bounded.
+    for f in ["mmu_1ms", "mmu_10ms", "mmu_100ms"] {
+        assert!((0.0..=1.0).contains(&mmu(f)), "{f} is a fraction: {text}");
+    }
 
     let count = |f: &str| json[f].as_u64().unwrap();
     assert!(count("collections") > 0, "a 64 KiB trigger collects: {text}");
