@@ -699,6 +699,24 @@ impl Heap for GenerationalHeap {
         self.allocate_moving_roots(tag, slots, bytes, from_roots, true)
     }
 
+    /// `allocate_immutable` pushing the new object onto the root stack without validating it
+    /// again: a root needs no barrier here (roots are scanned at every collection).
+    #[track_caller]
+    #[inline(always)]
+    fn allocate_immutable_onto_roots(
+        &mut self,
+        tag: Tag,
+        slots: usize,
+        bytes: usize,
+        from_roots: usize,
+    ) -> Result<(), AllocError> {
+        let obj = self.allocate_moving_roots(tag, slots, bytes, from_roots, true)?;
+        // SAFETY: `obj` is an object this heap made just now in its memory, live until the
+        // next collection, which rewrites root-stack entries when it moves objects.
+        unsafe { self.roots.stack.push(Some(obj)) };
+        Ok(())
+    }
+
     /// The store with the write barrier: one range test on the value (is it young?) and one
     /// bit test on the target's header (is it an unlogged old object?) before the write.
     #[inline]
