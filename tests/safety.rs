@@ -12,6 +12,9 @@ gclab_conformance::safety_suite!(marksweep, gclab::MarkSweepHeap);
 #[cfg(feature = "refcount")]
 gclab_conformance::safety_suite!(refcount, gclab::RefcountHeap);
 
+#[cfg(feature = "concurrent")]
+gclab_conformance::safety_suite!(concurrent, gclab::ConcurrentHeap);
+
 /// The no-GC baseline never frees, so the checks that free an object and expect it gone
 /// (stale and reused references, exhaustion then recovery) do not apply; the others do.
 #[cfg(feature = "nogc")]

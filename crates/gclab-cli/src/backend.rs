@@ -15,7 +15,7 @@ use gclab_workloads::WorkloadId;
 use crate::report::RunReport;
 use crate::runner::{run_on, RunError};
 
-#[cfg(not(any(feature = "marksweep", feature = "refcount", feature = "nogc")))]
+#[cfg(not(any(feature = "marksweep", feature = "refcount", feature = "nogc", feature = "concurrent")))]
 compile_error!(
     "gclab-cli needs at least one backend: enable a cargo feature such as `marksweep` \
      (or `refcount`, `nogc`)"
@@ -34,7 +34,9 @@ pub enum Backend {
     #[cfg(feature = "nogc")]
     NoGc,
     // #[cfg(feature = "generational")] Generational,
-    // #[cfg(feature = "concurrent")] Concurrent,
+    /// `gclab::ConcurrentHeap`.
+    #[cfg(feature = "concurrent")]
+    Concurrent,
 }
 
 impl Backend {
@@ -51,6 +53,8 @@ impl Backend {
         Backend::MarkSweep,
         #[cfg(feature = "refcount")]
         Backend::Refcount,
+        #[cfg(feature = "concurrent")]
+        Backend::Concurrent,
         #[cfg(feature = "nogc")]
         Backend::NoGc,
     ];
@@ -64,6 +68,8 @@ impl Backend {
             Backend::Refcount => "refcount",
             #[cfg(feature = "nogc")]
             Backend::NoGc => "nogc",
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => "concurrent",
         }
     }
 
@@ -78,6 +84,10 @@ impl Backend {
             Backend::NoGc => {
                 "no collector: bump allocation that never frees; a no-collection baseline that pays for fresh pages \
                  (not a lower bound on time)"
+            }
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => {
+                "concurrent tri-color mark (snapshot-at-the-beginning barrier, marker threads) with lazy sweeping"
             }
         }
     }
@@ -94,6 +104,11 @@ impl Backend {
             }
             #[cfg(feature = "nogc")]
             Backend::NoGc => "none: it never collects (it pays instead for a fresh page for every byte)",
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => {
+                "the handshakes of each concurrent cycle (initial mark: roots; final mark: barrier buffers drained), \
+                 allocation stalls (the mutator waited for a cycle), and full collections asked for"
+            }
         }
     }
 
@@ -118,6 +133,8 @@ impl Backend {
             Backend::Refcount => run_on::<gclab::RefcountHeap, W>(self, config, workload, size, out),
             #[cfg(feature = "nogc")]
             Backend::NoGc => run_on::<gclab::NoGcHeap, W>(self, config, workload, size, out),
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => run_on::<gclab::ConcurrentHeap, W>(self, config, workload, size, out),
         }
     }
 }
