@@ -269,6 +269,7 @@ pub(crate) fn spawn(shared: &Arc<Shared>, workers: Vec<Worker<u32>>) -> Vec<Join
 }
 
 fn marker_loop(shared: &Shared, local: &Worker<u32>) {
+    background_priority();
     let mut seen = 0;
     loop {
         {
@@ -308,6 +309,20 @@ fn marker_loop(shared: &Shared, local: &Worker<u32>) {
         }
         shared.scanned.fetch_add(scanned, Ordering::Relaxed);
         shared.cpu_ns.fetch_add(thread_cpu_ns().saturating_sub(cpu), Ordering::Relaxed);
+    }
+}
+
+/// Marks the calling thread as background work where the system allows (Linux's
+/// `SCHED_BATCH`: the scheduler does not let it preempt a running thread when it wakes up).
+/// Waking the markers at the initial handshake then does not hand the mutator's core to a
+/// marker in the middle of the pause, on a machine whose cores are all busy.
+fn background_priority() {
+    #[cfg(all(target_os = "linux", not(miri)))]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: `param` is a valid sched_param; pid 0 is the calling thread. A refusal
+        // leaves the thread as it was, which is only slower, never wrong.
+        unsafe { libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) };
     }
 }
 

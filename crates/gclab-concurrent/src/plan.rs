@@ -334,6 +334,11 @@ impl ConcurrentHeap {
     /// ends marking and starts the lazy sweep. Returns whether marking ended.
     fn final_mark(&mut self, log_pause: bool) -> bool {
         debug_assert_eq!(self.phase, Phase::Marking);
+        if self.buffer.is_empty() && !self.shared.terminated() {
+            // Nothing to hand over and the markers are still at work: not a handshake.
+            self.counters.handshake_retries += 1;
+            return false;
+        }
         let timer = self.stats.begin_pause(self.live_bytes());
         self.flush_buffer();
         if !self.shared.terminated() {
