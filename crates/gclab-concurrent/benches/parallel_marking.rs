@@ -51,6 +51,11 @@ fn marking(c: &mut Criterion) {
                 marking
             });
             assert_eq!(heap.live_objects() as u64, nodes);
+            let counters = &heap.stats().counters;
+            eprintln!(
+                "{markers} markers: {} objects marked, {} stolen from another marker, {} µs of marker CPU",
+                counters["objects_marked"], counters["marker_steals"], counters["marker_cpu_us"]
+            );
         });
     }
     group.finish();

@@ -116,6 +116,10 @@ struct Counters {
     bytes_freed: u64,
     floating_garbage: u64,
     last_mark: Duration,
+    /// Wall and mutator-thread CPU time inside the logged handshakes: where the wall time
+    /// exceeds the CPU time, the mutator was descheduled by the system mid-pause.
+    handshake_wall_ns: u64,
+    handshake_cpu_ns: u64,
 }
 
 /// A heap whose marking runs on collector threads while the mutator runs. See the crate
@@ -299,6 +303,7 @@ impl ConcurrentHeap {
             self.threads = marker::spawn(&self.shared, std::mem::take(&mut self.workers));
         }
         let timer = self.stats.begin_pause(self.live_bytes());
+        let cpu_before = marker::thread_cpu_ns();
         self.phase = Phase::Marking;
         self.marking = true;
         self.attention = true;
@@ -313,6 +318,8 @@ impl ConcurrentHeap {
         shared.wake();
         self.counters.used_at_start = self.trigger.used();
         if log_pause {
+            self.counters.handshake_wall_ns += timer.elapsed().as_nanos() as u64;
+            self.counters.handshake_cpu_ns += marker::thread_cpu_ns().saturating_sub(cpu_before);
             self.stats.end_pause(timer, CollectionKind::InitialMark, self.live_bytes());
         }
         self.counters.mark_started = Some(Instant::now());
@@ -340,6 +347,7 @@ impl ConcurrentHeap {
             return false;
         }
         let timer = self.stats.begin_pause(self.live_bytes());
+        let cpu_before = marker::thread_cpu_ns();
         self.flush_buffer();
         if !self.shared.terminated() {
             self.counters.handshake_retries += 1;
@@ -356,6 +364,8 @@ impl ConcurrentHeap {
         self.phase = Phase::Sweeping;
         self.pools.begin_lazy_sweep();
         if log_pause {
+            self.counters.handshake_wall_ns += timer.elapsed().as_nanos() as u64;
+            self.counters.handshake_cpu_ns += marker::thread_cpu_ns().saturating_sub(cpu_before);
             self.stats.end_pause(timer, CollectionKind::FinalMark, self.live_bytes());
         }
         true
@@ -446,10 +456,13 @@ impl ConcurrentHeap {
             ("lazy_sweep_us", c.sweep_ns / 1000),
             ("marker_cpu_us", shared.cpu_ns.load(Ordering::Relaxed) / 1000),
             ("objects_marked", shared.scanned.load(Ordering::Relaxed)),
+            ("marker_steals", shared.steals.load(Ordering::Relaxed)),
             ("barrier_slow_path", c.barrier_slow_path),
             ("allocated_black", c.allocated_black),
             ("handshake_retries", c.handshake_retries),
             ("objects_freed", c.objects_freed),
+            ("handshake_wall_us", c.handshake_wall_ns / 1000),
+            ("handshake_cpu_us", c.handshake_cpu_ns / 1000),
             ("bytes_freed", c.bytes_freed),
         ];
         for (name, value) in values {
