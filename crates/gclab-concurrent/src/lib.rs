@@ -93,10 +93,11 @@
 //! mark-sweep. Marking starts when the bytes in use reach `goal − headroom`, where the
 //! headroom is 1.5 × what the mutator allocated during the previous cycle (clamped to
 //! between 1/16 and 1/2 of the goal; 3/8 of it before any cycle). If allocation still
-//! reaches the goal while a cycle runs, the mutator waits for the cycle to end: an
-//! allocation stall, logged as a pause (`CollectionKind::AllocationStall`). When the heap
-//! limit refuses memory, the mutator runs a full collection (`Full`) before reporting
-//! `HeapExhausted`.
+//! reaches the goal while marking runs, the mutator marks alongside the markers until
+//! marking ends: an allocation stall, logged as a pause (`CollectionKind::AllocationStall`).
+//! Past the goal while sweeping, each sweep increment is eight times larger (no stall).
+//! When the heap limit refuses memory, the mutator runs a full collection (`Full`) before
+//! reporting `HeapExhausted`.
 //!
 //! ```
 //! use gclab_concurrent::ConcurrentHeap;

@@ -254,6 +254,51 @@ impl Shared {
         }
     }
 
+    /// The mutator helps marking (when it must wait for marking to end: a stall, a full
+    /// collection): it marks like a marker until it finds no grey work anywhere, counted
+    /// busy while it may hold some, on its own private `stack`, which nobody steals from.
+    /// It pushes nothing to the injector, so the termination argument is unchanged.
+    /// Returns the objects it scanned.
+    pub(crate) fn assist(&self, stack: &mut Vec<u32>) -> u64 {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let mut scanned = 0;
+        loop {
+            while let Some(g) = stack.pop() {
+                // SAFETY: as in `drain`: only grey work is ever on a stack.
+                unsafe { self.scan(g, stack) };
+                scanned += 1;
+            }
+            match self.steal_any() {
+                Some(g) => stack.push(g),
+                None => break,
+            }
+        }
+        self.go_idle();
+        scanned
+    }
+
+    /// Takes one grey object from the injector or a marker's deque.
+    fn steal_any(&self) -> Option<u32> {
+        loop {
+            let mut retry = false;
+            match self.injector.steal() {
+                Steal::Success(g) => return Some(g),
+                Steal::Retry => retry = true,
+                Steal::Empty => {}
+            }
+            for stealer in &self.stealers {
+                match stealer.steal() {
+                    Steal::Success(g) => return Some(g),
+                    Steal::Retry => retry = true,
+                    Steal::Empty => {}
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
     fn go_idle(&self) {
         if self.busy.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.quiescent.store(true, Ordering::Release);

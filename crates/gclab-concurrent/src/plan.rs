@@ -120,6 +120,8 @@ struct Counters {
     /// exceeds the CPU time, the mutator was descheduled by the system mid-pause.
     handshake_wall_ns: u64,
     handshake_cpu_ns: u64,
+    /// Objects the mutator scanned itself while waiting for marking to end.
+    mutator_marked: u64,
 }
 
 /// A heap whose marking runs on collector threads while the mutator runs. See the crate
@@ -147,6 +149,8 @@ pub struct ConcurrentHeap {
     large_black: bool,
     /// The barrier buffer: granules the mutator shaded, not yet handed to the markers.
     buffer: Vec<u32>,
+    /// The mutator's mark stack when it helps marking.
+    assist_stack: Vec<u32>,
     stress: bool,
     checkmark: bool,
     no_barrier: bool,
@@ -217,6 +221,7 @@ impl ConcurrentHeap {
             attention: config.stress,
             large_black: false,
             buffer: Vec::with_capacity(BUFFER_BATCH),
+            assist_stack: Vec::new(),
             stress: config.stress,
             checkmark: config.checkmark,
             no_barrier: config.unsound_no_barrier,
@@ -258,12 +263,10 @@ impl ConcurrentHeap {
     /// cycle's lazy sweep first, if any: an allocation stall). Returns at once: marking runs
     /// on the marker threads, and ends at a later handshake (allocation, store, safepoint).
     pub fn start_cycle(&mut self) {
-        if self.phase == Phase::Sweeping {
-            self.stall();
+        if self.phase != Phase::Idle {
+            self.stall(true);
         }
-        if self.phase == Phase::Idle {
-            self.initial_mark(true);
-        }
+        self.initial_mark(true);
     }
 
     /// Test hook: holds the markers before their next scan (`true`), or lets them go. Held
@@ -302,8 +305,10 @@ impl ConcurrentHeap {
         if self.threads.is_empty() {
             self.threads = marker::spawn(&self.shared, std::mem::take(&mut self.workers));
         }
-        let timer = self.stats.begin_pause(self.live_bytes());
+        // Mutator CPU time around the handshake, read outside the timed pause (the read is
+        // a system call, a point where the system may deschedule the thread).
         let cpu_before = marker::thread_cpu_ns();
+        let timer = self.stats.begin_pause(self.live_bytes());
         self.phase = Phase::Marking;
         self.marking = true;
         self.attention = true;
@@ -318,11 +323,17 @@ impl ConcurrentHeap {
         shared.wake();
         self.counters.used_at_start = self.trigger.used();
         if log_pause {
-            self.counters.handshake_wall_ns += timer.elapsed().as_nanos() as u64;
-            self.counters.handshake_cpu_ns += marker::thread_cpu_ns().saturating_sub(cpu_before);
             self.stats.end_pause(timer, CollectionKind::InitialMark, self.live_bytes());
+            self.note_handshake(cpu_before);
         }
         self.counters.mark_started = Some(Instant::now());
+    }
+
+    /// Adds the handshake just logged to the wall and CPU totals.
+    fn note_handshake(&mut self, cpu_before: u64) {
+        let wall = self.stats.pauses.last().map_or(Duration::ZERO, |p| p.duration);
+        self.counters.handshake_wall_ns += wall.as_nanos() as u64;
+        self.counters.handshake_cpu_ns += marker::thread_cpu_ns().saturating_sub(cpu_before);
     }
 
     /// Hands the barrier buffer to the markers.
@@ -346,8 +357,10 @@ impl ConcurrentHeap {
             self.counters.handshake_retries += 1;
             return false;
         }
-        let timer = self.stats.begin_pause(self.live_bytes());
+        // Mutator CPU time around the handshake, read outside the timed pause (the read is
+        // a system call, a point where the system may deschedule the thread).
         let cpu_before = marker::thread_cpu_ns();
+        let timer = self.stats.begin_pause(self.live_bytes());
         self.flush_buffer();
         if !self.shared.terminated() {
             self.counters.handshake_retries += 1;
@@ -364,17 +377,17 @@ impl ConcurrentHeap {
         self.phase = Phase::Sweeping;
         self.pools.begin_lazy_sweep();
         if log_pause {
-            self.counters.handshake_wall_ns += timer.elapsed().as_nanos() as u64;
-            self.counters.handshake_cpu_ns += marker::thread_cpu_ns().saturating_sub(cpu_before);
             self.stats.end_pause(timer, CollectionKind::FinalMark, self.live_bytes());
+            self.note_handshake(cpu_before);
         }
         true
     }
 
-    /// Blocks until marking terminates, then runs the final handshake.
+    /// Marks alongside the markers until marking terminates, then runs the final handshake.
     fn finish_marking(&mut self) {
         while self.marking {
             self.flush_buffer();
+            self.counters.mutator_marked += self.shared.assist(&mut self.assist_stack);
             self.shared.wait_terminated();
             self.final_mark(false);
         }
@@ -457,6 +470,7 @@ impl ConcurrentHeap {
             ("marker_cpu_us", shared.cpu_ns.load(Ordering::Relaxed) / 1000),
             ("objects_marked", shared.scanned.load(Ordering::Relaxed)),
             ("marker_steals", shared.steals.load(Ordering::Relaxed)),
+            ("objects_marked_by_mutator", c.mutator_marked),
             ("barrier_slow_path", c.barrier_slow_path),
             ("allocated_black", c.allocated_black),
             ("handshake_retries", c.handshake_retries),
@@ -473,12 +487,14 @@ impl ConcurrentHeap {
         }
     }
 
-    /// The mutator waits for the cycle in progress to end (marking and sweep), logged as an
-    /// allocation stall.
-    fn stall(&mut self) {
+    /// The mutator waits for the cycle in progress to end (marking, helping the markers, and
+    /// with `and_sweep` the sweep too), logged as an allocation stall.
+    fn stall(&mut self, and_sweep: bool) {
         let timer = self.stats.begin_pause(self.live_bytes());
         self.finish_marking();
-        self.finish_sweep(true);
+        if and_sweep {
+            self.finish_sweep(true);
+        }
         self.stats.end_pause(timer, CollectionKind::AllocationStall, self.live_bytes());
     }
 
@@ -521,22 +537,21 @@ impl ConcurrentHeap {
     }
 
     /// At each allocation slow path (a new run or a large object): the handshake, a sweep
-    /// increment, the pacer's start, and a stall if allocation passed the goal mid-cycle.
+    /// increment (eight times larger once allocation has passed the goal), the pacer's start,
+    /// and a stall if allocation passed the goal while marking.
     fn poll_slow(&mut self) {
         if self.marking {
             self.poll_marking();
         }
+        if self.marking && self.trigger.due() && !self.stress {
+            self.stall(false);
+        }
         if self.phase == Phase::Sweeping {
-            self.sweep_increment(self.sweep_budget, true);
+            let budget = if self.trigger.due() { self.sweep_budget * 8 } else { self.sweep_budget };
+            self.sweep_increment(budget, true);
         }
         if self.phase == Phase::Idle && (self.stress || self.trigger.used() >= self.start_at) {
             self.initial_mark(true);
-        }
-        if self.phase != Phase::Idle && self.trigger.due() && !self.stress {
-            self.stall();
-            if self.trigger.used() >= self.start_at {
-                self.initial_mark(true);
-            }
         }
     }
 
