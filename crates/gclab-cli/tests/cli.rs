@@ -182,7 +182,7 @@ fn every_workload_runs_on_every_backend() {
     let list = stdout(&gclab(&["list"]));
     let backends: Vec<&str> =
         list.lines().filter(|l| l.starts_with("backend ")).map(|l| l.split_whitespace().nth(1).unwrap()).collect();
-    assert_eq!(backends, ["marksweep", "refcount", "nogc"]);
+    assert_eq!(backends, ["marksweep", "refcount", "concurrent", "nogc"]);
     let sizes = [
         ("binary-trees", "8"),
         ("gcbench", "8"),
@@ -267,19 +267,19 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
     for needle in ["MMU 1ms", "peak heap", "±", "bursts", "refcount's pauses:", "report.html"] {
         assert!(text.contains(needle), "{needle:?} not in: {text}");
     }
-    for backend in ["marksweep", "refcount", "nogc"] {
+    for backend in ["marksweep", "refcount", "concurrent", "nogc"] {
         let rows = text.lines().filter(|l| l.starts_with(&format!("{backend} "))).count();
         assert_eq!(rows, 2, "{backend} has a row per table: {text}");
     }
     // Piped, the progress is one plain line per run.
     let err = stderr(&out);
-    assert!(err.lines().any(|l| l.starts_with("[12/12] cycles (400) on nogc, repetition 2 of 2: ")), "{err}");
-    assert_eq!(err.lines().filter(|l| l.starts_with('[')).count(), 12, "{err}");
+    assert!(err.lines().any(|l| l.starts_with("[16/16] cycles (400) on nogc, repetition 2 of 2: ")), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with('[')).count(), 16, "{err}");
 
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
         .expect("results.json is JSON");
     let runs = json["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 12, "every repetition is kept");
+    assert_eq!(runs.len(), 16, "every repetition is kept");
     assert_eq!(json["repeat"], 2);
     assert_eq!(json["workloads"], serde_json::json!(["gcbench", "cycles"]));
     assert!(json["machine"]["cores"].as_u64().unwrap() > 0);
@@ -293,9 +293,9 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         assert!(report["peak_rss_bytes"].as_u64().is_some());
     }
     let repetitions: Vec<u64> = runs.iter().map(|r| r["repetition"].as_u64().unwrap()).collect();
-    assert_eq!(repetitions, [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2], "interleaved repetitions");
+    assert_eq!(repetitions, [1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2], "interleaved repetitions");
     let summaries = json["summaries"].as_array().unwrap();
-    assert_eq!(summaries.len(), 6);
+    assert_eq!(summaries.len(), 8);
     for summary in summaries {
         let wall = &summary["wall_ms"];
         let (min, median, max) =
@@ -312,7 +312,7 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
     assert!(summaries.iter().any(|s| s["ratio_to_best"] == 1.0));
     let checksums: Vec<u64> =
         runs.iter().filter(|r| r["workload"] == "cycles").map(|r| r["report"]["checksum"].as_u64().unwrap()).collect();
-    assert_eq!(checksums, [400 * 21 + 400 * 21 * (400 * 21 - 1) / 2; 6]);
+    assert_eq!(checksums, [400 * 21 + 400 * 21 * (400 * 21 - 1) / 2; 8]);
 
     let mut csv = csv::Reader::from_path(dir.join("results.csv")).expect("results.csv opens");
     let headers = csv.headers().unwrap().clone();
@@ -320,7 +320,7 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
     assert_eq!(&headers[3], "repetition");
     assert!(headers.iter().any(|h| h == "mmu_10ms") && headers.iter().any(|h| h == "peak_rss_bytes"));
     let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("a well-formed row")).collect();
-    assert_eq!(rows.len(), 12);
+    assert_eq!(rows.len(), 16);
     assert!(rows.iter().all(|r| r.len() == headers.len() && &r[4] == "ok"));
     for row in &rows {
         for cell in row.iter().skip(5) {
