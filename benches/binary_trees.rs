@@ -30,6 +30,8 @@ fn binary_trees_group(c: &mut Criterion) {
         bench_heap::<gclab::MarkSweepHeap>(&mut group, depth, nodes);
         #[cfg(feature = "refcount")]
         bench_heap::<gclab::RefcountHeap>(&mut group, depth, nodes);
+        #[cfg(feature = "generational")]
+        bench_heap::<gclab::GenerationalHeap>(&mut group, depth, nodes);
         group.bench_with_input(BenchmarkId::new("box", depth), &depth, |b, &n| {
             b.iter(|| {
                 let checksum = baseline::binary_trees(n, &mut io::sink()).expect("runs");

@@ -48,6 +48,9 @@ pub use gclab_core::{
     VerifyError, MAX_HEAP_LIMIT, MAX_SLOTS, MIN_HEAP_LIMIT,
 };
 
+/// What an `AllocError` says (`error.kind()`), and the figures of `RefError`'s boxed variants.
+pub use gclab_core::{AllocErrorKind, DataOutOfBounds, RootOutOfBounds, SlotOutOfBounds};
+
 /// What a backend author builds collectors from: object memory and its validated access,
 /// raw object views, side bitmaps and tables, the root tables, statistics recording, the
 /// trigger policy, and the spaces (memory policies) of `gclab-space`.
@@ -79,6 +82,10 @@ pub use gclab_refcount::{GcInfo, GcPhase, GenerationStats, RefcountConfig, Refco
 /// keeps faulting in), not a lower bound on any collector's time.
 #[cfg(feature = "nogc")]
 pub use gclab_nogc::NoGcHeap;
+
+/// The generational backend: a copying nursery over the mark-sweep old space.
+#[cfg(feature = "generational")]
+pub use gclab_generational::{GenerationalConfig, GenerationalHeap, GenerationalStats};
 
 /// The concurrent backend: snapshot-at-the-beginning marking on collector threads while the
 /// mutator runs, lazy sweeping.

@@ -38,6 +38,58 @@ fn concurrent_random_programs_in_stress_mode_with_checkmark() {
     assert!(report.automatic_collections > 0, "no cycle completed on its own: {report:?}");
 }
 
+#[cfg(feature = "generational")]
+gclab_conformance::conformance_suite!(generational, gclab::GenerationalHeap);
+
+/// The generational backend under stress: a nursery of a few objects (256 bytes of eden, so
+/// nearly every allocation runs a minor collection), with every survivor promoted at once
+/// (tenuring age 0), after one minor collection (1), or kept as long as the survivor spaces
+/// allow (15), the random programs' explicit minor and full collections interleaved.
+/// `verify()` runs after every step: remembered set, forwarding state, to-space.
+#[cfg(feature = "generational")]
+mod generational_stress {
+    use gclab::{GenerationalConfig, GenerationalHeap};
+
+    fn stressed(tenuring_age: u8, survivor_ratio: usize) {
+        let make = || {
+            GenerationalHeap::with_backend_config(GenerationalConfig {
+                heap: gclab_conformance::small_config(),
+                nursery_bytes: 256,
+                survivor_ratio,
+                tenuring_age,
+                adaptive_tenuring: false,
+                ..GenerationalConfig::default()
+            })
+        };
+        let report = gclab_conformance::check_random_programs_made_by(make, gclab_conformance::cases());
+        assert!(
+            report.automatic_collections > report.steps / 10,
+            "a 256-byte nursery should collect every few allocations: {report:?}"
+        );
+    }
+
+    #[test]
+    fn tiny_nursery_promoting_at_once() {
+        stressed(0, 1);
+    }
+
+    #[test]
+    fn tiny_nursery_tenuring_age_1() {
+        stressed(1, 1);
+    }
+
+    #[test]
+    fn tiny_nursery_tenuring_age_15() {
+        stressed(15, 1);
+    }
+
+    #[test]
+    fn tiny_nursery_tiny_survivor_spaces() {
+        // 32-byte survivor spaces: almost every survivor overflows into the old space.
+        stressed(15, 8);
+    }
+}
+
 /// The refcount backend's cycle detector runs by allocation thresholds (2,000 by default),
 /// which short programs never reach: run them again with every generation's threshold at 1.
 #[cfg(feature = "refcount")]
@@ -168,6 +220,107 @@ gclab_conformance::limits_suite!(
 
 /// The no-GC baseline never frees: long programs run it out of room early, and every refusal
 /// must come with everything ever allocated plus the request over the limit.
+/// The generational heap under the same limits, with a 64 KiB eden (two 8 KiB survivor
+/// spaces: 80 KiB held for the heap's life) in front of the same pool geometries.
+#[cfg(feature = "generational")]
+const NURSERY_BYTES: usize = 64 << 10;
+
+#[cfg(feature = "generational")]
+fn generational(
+    heap: gclab::HeapConfig,
+    pools: gclab::backend::PoolConfig,
+) -> Result<gclab::GenerationalHeap, gclab::ConfigError> {
+    gclab::GenerationalHeap::with_backend_config(gclab::GenerationalConfig {
+        heap,
+        pools,
+        nursery_bytes: NURSERY_BYTES,
+        ..Default::default()
+    })
+}
+
+#[cfg(feature = "generational")]
+const fn nursery_footprint(pool_bytes: usize, max_small_bytes: usize) -> Footprint {
+    Footprint::Nursery { nursery_bytes: NURSERY_BYTES + 2 * NURSERY_BYTES / 8, pool_bytes, max_small_bytes }
+}
+
+#[cfg(feature = "generational")]
+#[test]
+fn generational_nursery_footprint_is_what_a_fresh_heap_holds() {
+    let heap = generational(gclab::HeapConfig::default().heap_limit(1 << 20), gclab::backend::PoolConfig::default())
+        .expect("valid");
+    assert_eq!(
+        Footprint::Nursery { nursery_bytes: heap.heap_bytes(), pool_bytes: 16 << 10, max_small_bytes: 8 << 10 },
+        nursery_footprint(16 << 10, 8 << 10)
+    );
+}
+
+/// The limit checks that apply to a nursery: all of `limits_suite!` but
+/// `new_classes_after_decommit_and_a_large_object`, whose premise (a small object needs a
+/// pool of its class) does not hold when small objects are born in eden.
+#[cfg(feature = "generational")]
+macro_rules! generational_limits {
+    ($name:ident, $backend:expr, limits: $limits:expr) => {
+        mod $name {
+            use super::*;
+            use gclab_conformance::limits;
+
+            fn backend() -> Backend<gclab::GenerationalHeap> {
+                $backend
+            }
+
+            #[test]
+            fn long_programs_under_tight_limits() {
+                let plan = limits::LongPrograms::from_env(&$limits, 10_000);
+                limits::check_long_programs(&backend(), &plan);
+            }
+
+            #[test]
+            fn large_request_in_a_nearly_empty_heap() {
+                limits::large_request_in_a_nearly_empty_heap(&backend());
+            }
+
+            #[test]
+            fn free_pools_returned_before_refusing() {
+                limits::free_pools_returned_before_refusing(&backend());
+            }
+
+            #[test]
+            fn stats_after_a_refused_large_request() {
+                limits::stats_after_a_refused_large_request(&backend());
+            }
+
+            #[test]
+            fn stats_follow_a_new_class_into_a_free_pool() {
+                limits::stats_follow_a_new_class_into_a_free_pool(&backend());
+            }
+        }
+    };
+}
+
+#[cfg(feature = "generational")]
+generational_limits!(
+    generational_limits_4k_pools_64k_arenas,
+    Backend::new(
+        "generational, 64 KiB eden, 4 KiB pools, 64 KiB arenas",
+        gclab::GenerationalHeap::heap_bytes,
+        nursery_footprint(4 << 10, 4 << 10)
+    )
+    .made_by(|heap| generational(heap, small_pools(64 << 10))),
+    limits: [1 << 20, 3 << 19, (2 << 20) - 12_345]
+);
+
+#[cfg(feature = "generational")]
+generational_limits!(
+    generational_limits_default_pools,
+    Backend::new(
+        "generational, 64 KiB eden, default pools",
+        gclab::GenerationalHeap::heap_bytes,
+        nursery_footprint(16 << 10, 8 << 10)
+    )
+    .made_by(|heap| generational(heap, gclab::backend::PoolConfig::default())),
+    limits: [7 << 19, 8 << 20]
+);
+
 #[cfg(feature = "nogc")]
 #[test]
 fn nogc_long_programs_under_tight_limits() {

@@ -234,6 +234,8 @@ hostile_suite!(marksweep, gclab::MarkSweepHeap);
 hostile_suite!(refcount, gclab::RefcountHeap);
 #[cfg(feature = "nogc")]
 hostile_suite!(nogc, gclab::NoGcHeap);
+#[cfg(feature = "generational")]
+hostile_suite!(generational, gclab::GenerationalHeap);
 #[cfg(feature = "concurrent")]
 hostile_suite!(concurrent, gclab::ConcurrentHeap);
 

@@ -12,6 +12,9 @@ gclab_conformance::safety_suite!(marksweep, gclab::MarkSweepHeap);
 #[cfg(feature = "refcount")]
 gclab_conformance::safety_suite!(refcount, gclab::RefcountHeap);
 
+#[cfg(feature = "generational")]
+gclab_conformance::safety_suite!(generational, gclab::GenerationalHeap);
+
 #[cfg(feature = "concurrent")]
 gclab_conformance::safety_suite!(concurrent, gclab::ConcurrentHeap);
 

@@ -26,8 +26,8 @@ pub enum Command {
     /// Run a workload on a backend; prints exactly the workload's output on stdout.
     Run(RunArgs),
     /// Run every backend on every workload (3 times each by default), print a comparison table
-    /// per workload and write a report folder (report.html, results.json, results.csv, SVG
-    /// charts).
+    /// per workload and one of per-operation costs, and write a report folder (report.html,
+    /// results.json, results.csv, SVG charts).
     Compare(CompareArgs),
     /// List the backends built into this binary and the workloads, one per line.
     List,
@@ -153,12 +153,25 @@ pub struct CompareArgs {
     #[arg(long, value_name = "DIR", default_value = "target/gclab-report")]
     pub out: PathBuf,
 
+    /// Milliseconds each operation of the per-operation table (allocate, load, store, push and
+    /// pop a root, …) is timed on each backend at each repetition; 0 leaves the table out.
+    /// Default: 100, or 25 with `--quick` (6 operations: about 2 s per backend at the default
+    /// 3 repetitions).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(0..=60_000))]
+    pub op_time: Option<u32>,
+
     /// The heap's configuration, the same for every backend.
     #[command(flatten)]
     pub heap: HeapArgs,
 }
 
 impl CompareArgs {
+    /// How long each operation's cost is timed per backend and repetition (`--op-time`).
+    pub fn op_budget(&self) -> std::time::Duration {
+        let default = if self.quick { DEFAULT_OP_TIME_MS / 4 } else { DEFAULT_OP_TIME_MS };
+        std::time::Duration::from_millis(self.op_time.unwrap_or(default).into())
+    }
+
     /// The backends chosen, in listing order, without repeats.
     pub fn backends(&self) -> Vec<Backend> {
         if self.backends.is_empty() {
@@ -194,6 +207,11 @@ impl CompareArgs {
         }
     }
 }
+
+/// Milliseconds each operation is timed per backend and repetition when `--op-time` is not
+/// given (a quarter of it with `--quick`): long enough for marksweep's `allocate` to cross its
+/// default 64 MiB trigger a few times, so that collections count at their share.
+pub const DEFAULT_OP_TIME_MS: u32 = 100;
 
 /// Repetitions of each pair when `--repeat` is not given: enough to see the spread, few enough
 /// that the default comparison stays within 3 to 4 minutes on a 2-core machine.
@@ -279,6 +297,7 @@ mod tests {
         assert_eq!(args.backends(), Backend::ALL);
         assert_eq!(args.size(WorkloadId::Churn), WorkloadId::Churn.info().quick_size);
         assert_eq!(args.out, PathBuf::from("target/gclab-report"));
+        assert_eq!(args.op_budget(), std::time::Duration::from_millis(25), "--quick: a quarter of the default");
         let cli = Cli::try_parse_from(["gclab", "compare", "--sizes", "churn=500,lists=7", "--quick"]).unwrap();
         let Command::Compare(args) = cli.command else { panic!("not a compare") };
         assert_eq!(args.size(WorkloadId::Churn), 500);
@@ -287,6 +306,10 @@ mod tests {
         let cli = Cli::try_parse_from(["gclab", "compare", "--repeat", "5"]).unwrap();
         let Command::Compare(args) = cli.command else { panic!("not a compare") };
         assert_eq!(args.repeat, 5);
+        assert_eq!(args.op_budget(), std::time::Duration::from_millis(DEFAULT_OP_TIME_MS.into()));
+        let cli = Cli::try_parse_from(["gclab", "compare", "--op-time", "0"]).unwrap();
+        let Command::Compare(args) = cli.command else { panic!("not a compare") };
+        assert!(args.op_budget().is_zero(), "0 leaves the table out");
         let err = Cli::try_parse_from(["gclab", "compare", "--repeat", "0"]).unwrap_err();
         assert!(err.to_string().contains("--repeat"), "{err}");
         let err = Cli::try_parse_from(["gclab", "compare", "--sizes", "churn=0"]).unwrap_err();

@@ -3,8 +3,8 @@
 //!
 //! To add a backend (say `refcount`): add the cargo feature `refcount = ["gclab/refcount"]`
 //! to this crate's Cargo.toml (and to `full`), a variant under `#[cfg(feature = "refcount")]`
-//! below, its entry in [`Backend::ALL`], its name and description, and its arm in
-//! [`Backend::run`]. The variants are in the order the facade's `DefaultHeap` prefers them.
+//! below, its entry in [`Backend::ALL`], its name and description, and its arms in
+//! [`Backend::run`] and [`Backend::with_heap`]. The variants are in the order the facade's `DefaultHeap` prefers them.
 
 use std::io::Write;
 
@@ -15,7 +15,13 @@ use gclab_workloads::WorkloadId;
 use crate::report::RunReport;
 use crate::runner::{run_on, RunError};
 
-#[cfg(not(any(feature = "marksweep", feature = "refcount", feature = "nogc", feature = "concurrent")))]
+#[cfg(not(any(
+    feature = "marksweep",
+    feature = "refcount",
+    feature = "nogc",
+    feature = "generational",
+    feature = "concurrent"
+)))]
 compile_error!(
     "gclab-cli needs at least one backend: enable a cargo feature such as `marksweep` \
      (or `refcount`, `nogc`)"
@@ -30,13 +36,15 @@ pub enum Backend {
     /// `gclab::RefcountHeap`.
     #[cfg(feature = "refcount")]
     Refcount,
-    /// `gclab::NoGcHeap`: the no-GC baseline, listed last.
-    #[cfg(feature = "nogc")]
-    NoGc,
-    // #[cfg(feature = "generational")] Generational,
+    /// `gclab::GenerationalHeap`.
+    #[cfg(feature = "generational")]
+    Generational,
     /// `gclab::ConcurrentHeap`.
     #[cfg(feature = "concurrent")]
     Concurrent,
+    /// `gclab::NoGcHeap`: the no-GC baseline, listed last.
+    #[cfg(feature = "nogc")]
+    NoGc,
 }
 
 impl Backend {
@@ -53,6 +61,8 @@ impl Backend {
         Backend::MarkSweep,
         #[cfg(feature = "refcount")]
         Backend::Refcount,
+        #[cfg(feature = "generational")]
+        Backend::Generational,
         #[cfg(feature = "concurrent")]
         Backend::Concurrent,
         #[cfg(feature = "nogc")]
@@ -66,6 +76,8 @@ impl Backend {
             Backend::MarkSweep => "marksweep",
             #[cfg(feature = "refcount")]
             Backend::Refcount => "refcount",
+            #[cfg(feature = "generational")]
+            Backend::Generational => "generational",
             #[cfg(feature = "nogc")]
             Backend::NoGc => "nogc",
             #[cfg(feature = "concurrent")]
@@ -80,6 +92,11 @@ impl Backend {
             Backend::MarkSweep => "non-moving stop-the-world mark-sweep over size-class pools",
             #[cfg(feature = "refcount")]
             Backend::Refcount => "reference counting with CPython's three-generation cycle detector",
+            #[cfg(feature = "generational")]
+            Backend::Generational => {
+                "a bump-allocated copying nursery with survivor ageing over a mark-sweep old space, with an \
+                 object-remembering write barrier"
+            }
             #[cfg(feature = "nogc")]
             Backend::NoGc => {
                 "no collector: bump allocation that never frees; a no-collection baseline that pays for fresh pages \
@@ -101,6 +118,11 @@ impl Backend {
             Backend::Refcount => {
                 "the cycle detector's collections (generations 0 and 1 minor, 2 full), and free bursts: a cascade of \
                  frees by reference count that took 50 µs or more (shorter ones count as mutator time)"
+            }
+            #[cfg(feature = "generational")]
+            Backend::Generational => {
+                "minor collections (the nursery's survivors copied or promoted, proportional to what survives) and \
+                 full ones (mark-sweep of the whole heap)"
             }
             #[cfg(feature = "nogc")]
             Backend::NoGc => "none: it never collects (it pays instead for a fresh page for every byte)",
@@ -131,12 +153,40 @@ impl Backend {
             Backend::MarkSweep => run_on::<gclab::MarkSweepHeap, W>(self, config, workload, size, out),
             #[cfg(feature = "refcount")]
             Backend::Refcount => run_on::<gclab::RefcountHeap, W>(self, config, workload, size, out),
+            #[cfg(feature = "generational")]
+            Backend::Generational => run_on::<gclab::GenerationalHeap, W>(self, config, workload, size, out),
             #[cfg(feature = "nogc")]
             Backend::NoGc => run_on::<gclab::NoGcHeap, W>(self, config, workload, size, out),
             #[cfg(feature = "concurrent")]
             Backend::Concurrent => run_on::<gclab::ConcurrentHeap, W>(self, config, workload, size, out),
         }
     }
+
+    /// Calls `f` monomorphised for this backend's heap type: how code generic over `Heap`
+    /// (the per-operation costs) reaches every backend without a match of its own.
+    pub fn with_heap<F: WithHeap>(self, f: F) -> F::Output {
+        match self {
+            #[cfg(feature = "marksweep")]
+            Backend::MarkSweep => f.call::<gclab::MarkSweepHeap>(),
+            #[cfg(feature = "refcount")]
+            Backend::Refcount => f.call::<gclab::RefcountHeap>(),
+            #[cfg(feature = "generational")]
+            Backend::Generational => f.call::<gclab::GenerationalHeap>(),
+            #[cfg(feature = "nogc")]
+            Backend::NoGc => f.call::<gclab::NoGcHeap>(),
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => f.call::<gclab::ConcurrentHeap>(),
+        }
+    }
+}
+
+/// Code generic over the heap type, run for one backend by [`Backend::with_heap`] (a closure
+/// cannot be generic, so this trait stands in for one).
+pub trait WithHeap {
+    /// What it returns.
+    type Output;
+    /// Runs with `H`, the backend's heap type.
+    fn call<H: gclab::Heap>(self) -> Self::Output;
 }
 
 impl clap::ValueEnum for Backend {

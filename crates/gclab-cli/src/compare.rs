@@ -5,7 +5,9 @@
 //! that its peak RSS (`VmHWM`) is its own and a heap that cannot hold the workload (the no-GC
 //! baseline, say) fails there, reported as *did not fit* instead of ending the comparison. The
 //! runs are sequential: timings of parallel runs would disturb each other. With `--repeat N`
-//! each pair runs N times and the tables report medians with their spread ([`Cell`]).
+//! each pair runs N times and the tables report medians with their spread ([`Cell`]). After
+//! the workloads, the per-operation costs are measured in this process on each backend, once
+//! per repetition ([`crate::op_costs`]).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -15,6 +17,7 @@ use gclab_workloads::WorkloadId;
 
 use crate::args::HeapArgs;
 use crate::backend::Backend;
+use crate::op_costs::{measure_backend, OpCost};
 use crate::progress::Progress;
 use crate::report::RunReport;
 use crate::spread::Spread;
@@ -106,6 +109,8 @@ pub struct Comparison {
     pub repeat: u32,
     /// The runs.
     pub results: Vec<RunResult>,
+    /// The per-operation costs, every repetition on every backend (empty when not measured).
+    pub op_costs: Vec<OpCost>,
 }
 
 impl Comparison {
@@ -232,6 +237,9 @@ pub struct Plan {
     pub repeat: u32,
     /// The heap options passed to every run.
     pub heap: HeapArgs,
+    /// How long each operation's cost is timed on each backend at each repetition (zero: the
+    /// per-operation costs are not measured).
+    pub op_budget: Duration,
 }
 
 impl Plan {
@@ -255,11 +263,19 @@ impl Plan {
 /// (see [`Progress`]). As soon as a workload's runs end, `table` is asked for its table, which
 /// is printed on stdout. With `GCLAB_LOG` set, each child's stderr (its per-collection lines)
 /// is passed on after it finishes, each line prefixed with the run it came from.
+///
+/// Then, unless `plan.op_budget` is zero, the per-operation costs: for each repetition, each
+/// backend in turn, in this process (one progress step each).
 pub fn run_plan(exe: &Path, plan: &Plan, scratch: &Path, table: impl Fn(&Comparison, &str) -> String) -> Comparison {
-    let mut comparison = Comparison { quick: plan.quick, repeat: plan.repeat, results: Vec::new() };
+    let mut comparison =
+        Comparison { quick: plan.quick, repeat: plan.repeat, results: Vec::new(), op_costs: Vec::new() };
     let forward_log = std::env::var_os("GCLAB_LOG").is_some();
     let runs = plan.runs();
-    let mut progress = Progress::new(runs.len());
+    let op_steps = if plan.op_budget.is_zero() { 0 } else { plan.repeat as usize * plan.backends.len() };
+    // Each per-operation step: six operations, each timed for the budget, plus warm-up and setup.
+    let op_step = plan.op_budget * 6 + Duration::from_millis(50);
+    let op_time = op_step * op_steps as u32;
+    let mut progress = Progress::new(runs.len() + op_steps);
     let mut durations: Vec<Duration> = Vec::with_capacity(runs.len());
     for (index, &(workload, size, repetition, backend)) in runs.iter().enumerate() {
         let what = if plan.repeat > 1 {
@@ -267,13 +283,13 @@ pub fn run_plan(exe: &Path, plan: &Plan, scratch: &Path, table: impl Fn(&Compari
         } else {
             format!("{workload} ({size}) on {}", backend.name())
         };
-        progress.start(&what, estimate_left(&runs, &durations, index));
+        progress.start(&what, estimate_left(&runs, &durations, index).map(|d| d + op_time));
         let json = scratch.join(format!("gclab-run-{}-{}-{}.json", std::process::id(), backend.name(), workload));
         let started = Instant::now();
         let (outcome, stderr) = run_child(exe, backend, workload, size, &plan.heap, &json);
         durations.push(started.elapsed());
         let _ = std::fs::remove_file(&json);
-        progress.finish(&what, &summary(&outcome), estimate_left(&runs, &durations, index + 1));
+        progress.finish(&what, &summary(&outcome), estimate_left(&runs, &durations, index + 1).map(|d| d + op_time));
         if forward_log && !stderr.is_empty() {
             let prefix = format!("[{workload} {} #{repetition}] ", backend.name());
             let lines: String = stderr.lines().map(|l| format!("{prefix}{l}\n")).collect();
@@ -289,6 +305,26 @@ pub fn run_plan(exe: &Path, plan: &Plan, scratch: &Path, table: impl Fn(&Compari
         let workload_done = runs.get(index + 1).is_none_or(|next| next.0 != workload);
         if workload_done {
             progress.print(&table(&comparison, workload.name()));
+        }
+    }
+    if op_steps > 0 {
+        let config = plan.heap.heap_config();
+        let mut left = op_time;
+        for repetition in 1..=plan.repeat {
+            for &backend in &plan.backends {
+                let what = if plan.repeat > 1 {
+                    format!("per-operation costs on {}, repetition {repetition} of {}", backend.name(), plan.repeat)
+                } else {
+                    format!("per-operation costs on {}", backend.name())
+                };
+                progress.start(&what, Some(left));
+                let costs = measure_backend(backend, &config, plan.op_budget, repetition);
+                left = left.saturating_sub(op_step);
+                let failed = costs.iter().filter(|c| c.ns.is_none()).count();
+                let summary = if failed == 0 { "done".to_owned() } else { format!("{failed} could not be measured") };
+                progress.finish(&what, &summary, Some(left));
+                comparison.op_costs.extend(costs);
+            }
         }
     }
     progress.done();

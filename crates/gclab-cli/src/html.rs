@@ -1,5 +1,6 @@
 //! `report.html`: the whole comparison on one self-contained page — the machine, each
-//! workload's table with its two charts, the time chart, and what every figure means. The
+//! workload's table with its two charts, the per-operation costs, the time chart, and what
+//! every figure means. The
 //! charts are inline SVG and the style is inline: the page loads nothing, so it can be mailed
 //! or archived as one file and opened offline.
 
@@ -9,6 +10,7 @@ use crate::backend::Backend;
 use crate::charts::Chart;
 use crate::compare::Comparison;
 use crate::machine::Machine;
+use crate::op_costs::{op_legend, op_rows};
 use crate::table::{workload_rows, Table, TIE};
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:1000px;color:#222;line-height:1.4}\
@@ -80,6 +82,12 @@ pub fn report_html(page: &Page<'_>) -> String {
                 html.push_str(&figure(chart));
             }
         }
+        html.push_str("</section>\n");
+    }
+    if !comparison.op_costs.is_empty() {
+        let table = op_rows(&comparison.op_costs, comparison.repeat);
+        let _ = writeln!(html, "<section id=\"op-costs\">\n<h2>{}</h2>", escape(&table.title));
+        html.push_str(&table_html(&table));
         html.push_str("</section>\n");
     }
     if let Some(chart) = page.charts.iter().find(|c| c.file_name == "times.svg") {
@@ -157,6 +165,11 @@ fn legend_html(comparison: &Comparison) -> String {
     for name in comparison.backends() {
         if let Some(backend) = Backend::from_name(name) {
             let _ = writeln!(html, "<dt>{} pauses</dt><dd>{}</dd>", escape(name), escape(backend.pauses()));
+        }
+    }
+    if !comparison.op_costs.is_empty() {
+        for (op, meaning) in op_legend() {
+            let _ = writeln!(html, "<dt>{}</dt><dd>per-operation costs: {}</dd>", escape(op), escape(meaning));
         }
     }
     html.push_str("</dl>\n<p>Charts: the pause distribution shows, for each pause length x (log scale), the share of \

@@ -13,7 +13,7 @@
 //! measuring ([`runner`]), the report of a run ([`report`]), pause percentiles
 //! ([`percentile`]), minimum mutator utilisation ([`mmu`]), peak RSS ([`rss`]), byte-size
 //! arguments ([`byte_size`]), the comparison ([`compare`]) with its repetitions' medians and
-//! spreads ([`spread`]), progress ([`progress`]), tables ([`table`]), data files ([`results`]),
+//! spreads ([`spread`]) and per-operation costs ([`op_costs`]), progress ([`progress`]), tables ([`table`]), data files ([`results`]),
 //! charts ([`charts`]), HTML report ([`html`]), machine description ([`machine`]) and report
 //! folder ([`report_folder`]), the `GCLAB_LOG` check ([`log_setting`]), and `list`
 //! ([`listing`]).
@@ -30,6 +30,7 @@ pub mod listing;
 pub mod log_setting;
 pub mod machine;
 pub mod mmu;
+pub mod op_costs;
 pub mod percentile;
 pub mod progress;
 pub mod report;

@@ -13,6 +13,7 @@ use gclab_cli::compare::{run_plan, Plan};
 use gclab_cli::html::{report_html, Page};
 use gclab_cli::listing::listing;
 use gclab_cli::log_setting::unknown_log_values;
+use gclab_cli::op_costs::op_rows;
 use gclab_cli::report::RunReport;
 use gclab_cli::report_folder::{clear_earlier_report, REPORT_HTML};
 use gclab_cli::results::ResultsFile;
@@ -139,10 +140,14 @@ fn compare(args: &CompareArgs) -> ExitCode {
         quick: args.quick,
         repeat: args.repeat,
         heap: args.heap.clone(),
+        op_budget: args.op_budget(),
     };
     // Each table is printed as soon as its workload's runs end, a blank line after it.
     let comparison = run_plan(&exe, &plan, &args.out, |c, w| format!("{}\n", workload_table(c, w)));
-    print!("{}", legend(&plan.backends));
+    if !comparison.op_costs.is_empty() {
+        println!("{}", op_rows(&comparison.op_costs, comparison.repeat).text());
+    }
+    print!("{}", legend(&plan.backends, !comparison.op_costs.is_empty()));
 
     let problems: Vec<String> = comparison.mismatches().into_iter().chain(comparison.failures()).collect();
     let results = ResultsFile::new(&comparison);

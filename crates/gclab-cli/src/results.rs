@@ -1,6 +1,7 @@
 //! The report folder's data files: `results.json` (every run, every repetition, with its full
 //! report, pause log included, and per pair the median and spread of the headline figures)
-//! and `results.csv` (one row per run, the headline figures).
+//! and `results.csv` (one row per run, the headline figures). The per-operation costs are in
+//! `results.json` only (`op_costs`, every repetition; `op_summaries`, medians and spreads).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{Comparison, Outcome};
 use crate::machine::Machine;
+use crate::op_costs::{op_spread, OpCost};
 use crate::report::RunReport;
 use crate::spread::Spread;
 
@@ -34,6 +36,24 @@ pub struct ResultsFile {
     pub summaries: Vec<Summary>,
     /// Every run, every repetition.
     pub runs: Vec<RunEntry>,
+    /// The per-operation costs, every repetition (empty when not measured).
+    #[serde(default)]
+    pub op_costs: Vec<OpCost>,
+    /// Per (backend, operation) measured at every repetition: nanoseconds per operation, the
+    /// median and spread.
+    #[serde(default)]
+    pub op_summaries: Vec<OpSummary>,
+}
+
+/// The repetitions of one operation on one backend, summarised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpSummary {
+    /// The backend's name.
+    pub backend: String,
+    /// The operation's name.
+    pub op: String,
+    /// Nanoseconds per operation.
+    pub ns: Spread,
 }
 
 /// The repetitions of one (workload, backend) pair, summarised.
@@ -143,7 +163,16 @@ impl ResultsFile {
                 });
             }
         }
+        let mut op_summaries = Vec::new();
+        for cost in &comparison.op_costs {
+            let seen = op_summaries.iter().any(|s: &OpSummary| s.backend == cost.backend && s.op == cost.op);
+            if let (false, Some(ns)) = (seen, op_spread(&comparison.op_costs, &cost.backend, &cost.op)) {
+                op_summaries.push(OpSummary { backend: cost.backend.clone(), op: cost.op.clone(), ns });
+            }
+        }
         ResultsFile {
+            op_costs: comparison.op_costs.clone(),
+            op_summaries,
             gclab_version: env!("CARGO_PKG_VERSION").to_owned(),
             quick: comparison.quick,
             repeat: comparison.repeat,

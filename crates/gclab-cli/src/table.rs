@@ -261,8 +261,9 @@ fn count(median: f64) -> String {
     format!("{}", median.round() as u64)
 }
 
-/// What the columns mean and what each backend's pauses are: printed once after the tables.
-pub fn legend(backends: &[Backend]) -> String {
+/// What the columns mean and what each backend's pauses are: printed once after the tables;
+/// with `op_costs`, what each column of the per-operation table times.
+pub fn legend(backends: &[Backend], op_costs: bool) -> String {
     let mut text = String::from(
         "time: the workload's wall time (the median of the repetitions; ±: their spread)\n\
          ×best, ×nogc: the time over the fastest backend's, and over the no-GC baseline's (which pays for fresh \
@@ -273,6 +274,11 @@ pub fn legend(backends: &[Backend]) -> String {
     );
     for &b in backends {
         text.push_str(&format!("{}'s pauses: {}\n", b.name(), b.pauses()));
+    }
+    if op_costs {
+        for (op, meaning) in crate::op_costs::op_legend() {
+            text.push_str(&format!("{op}: {meaning}\n"));
+        }
     }
     text
 }

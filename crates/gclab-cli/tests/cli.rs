@@ -182,7 +182,7 @@ fn every_workload_runs_on_every_backend() {
     let list = stdout(&gclab(&["list"]));
     let backends: Vec<&str> =
         list.lines().filter(|l| l.starts_with("backend ")).map(|l| l.split_whitespace().nth(1).unwrap()).collect();
-    assert_eq!(backends, ["marksweep", "refcount", "concurrent", "nogc"]);
+    assert_eq!(backends, built_backends());
     let sizes = [
         ("binary-trees", "8"),
         ("gcbench", "8"),
@@ -234,6 +234,20 @@ fn report_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The backends this test binary's `gclab` was built with, in listing order (the CLI's
+/// default features: every backend, the no-GC baseline last).
+fn built_backends() -> Vec<&'static str> {
+    let mut backends = vec!["marksweep", "refcount"];
+    if cfg!(feature = "generational") {
+        backends.push("generational");
+    }
+    if cfg!(feature = "concurrent") {
+        backends.push("concurrent");
+    }
+    backends.push("nogc");
+    backends
+}
+
 fn compare(args: &[&str]) -> Output {
     let mut all = vec!["compare"];
     all.extend_from_slice(args);
@@ -256,30 +270,50 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         "256K",
         "--repeat",
         "2",
+        "--op-time",
+        "10",
         "--out",
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     let text = stdout(&out);
-    for needle in ["gcbench (size 8, median of 2 runs)", "cycles (size 400, median of 2 runs)", "×best", "×nogc"] {
+    for needle in [
+        "gcbench (size 8, median of 2 runs)",
+        "cycles (size 400, median of 2 runs)",
+        "per-operation costs (ns per operation, median of 2 runs)",
+        "×best",
+        "×nogc",
+    ] {
         assert!(text.contains(needle), "{needle:?} not in: {text}");
     }
     for needle in ["MMU 1ms", "peak heap", "±", "bursts", "refcount's pauses:", "report.html"] {
         assert!(text.contains(needle), "{needle:?} not in: {text}");
     }
-    for backend in ["marksweep", "refcount", "concurrent", "nogc"] {
-        let rows = text.lines().filter(|l| l.starts_with(&format!("{backend} "))).count();
-        assert_eq!(rows, 2, "{backend} has a row per table: {text}");
+    let backends = built_backends();
+    for backend in &backends {
+        let rows: Vec<&str> = text.lines().filter(|l| l.starts_with(&format!("{backend} "))).collect();
+        assert_eq!(rows.len(), 3, "{backend} has a row per table, the per-operation one too: {text}");
+        // The per-operation row: a median and a spread for each of the six operations.
+        assert_eq!(rows[2].matches(" ±").count(), 6, "{text}");
     }
-    // Piped, the progress is one plain line per run.
+    for op in ["allocate", "allocate_from_roots", "load", "live_load", "store", "push_pop_root"] {
+        assert!(text.contains(&format!("{op}: ")), "the legend says what {op} times: {text}");
+    }
+    // Piped, the progress is one plain line per run (2 workloads × 2 repetitions per backend),
+    // then one per backend and repetition of the per-operation costs.
     let err = stderr(&out);
-    assert!(err.lines().any(|l| l.starts_with("[16/16] cycles (400) on nogc, repetition 2 of 2: ")), "{err}");
-    assert_eq!(err.lines().filter(|l| l.starts_with('[')).count(), 16, "{err}");
+    let runs = backends.len() * 4;
+    let all = runs + backends.len() * 2;
+    let last_run = format!("[{runs}/{all}] cycles (400) on nogc, repetition 2 of 2: ");
+    assert!(err.lines().any(|l| l.starts_with(&last_run)), "{err}");
+    let last = format!("[{all}/{all}] per-operation costs on nogc, repetition 2 of 2: done");
+    assert!(err.lines().any(|l| l == last), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with('[')).count(), all, "{err}");
 
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
         .expect("results.json is JSON");
     let runs = json["runs"].as_array().unwrap();
-    assert_eq!(runs.len(), 16, "every repetition is kept");
+    assert_eq!(runs.len(), backends.len() * 4, "every repetition is kept");
     assert_eq!(json["repeat"], 2);
     assert_eq!(json["workloads"], serde_json::json!(["gcbench", "cycles"]));
     assert!(json["machine"]["cores"].as_u64().unwrap() > 0);
@@ -293,9 +327,11 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         assert!(report["peak_rss_bytes"].as_u64().is_some());
     }
     let repetitions: Vec<u64> = runs.iter().map(|r| r["repetition"].as_u64().unwrap()).collect();
-    assert_eq!(repetitions, [1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 2], "interleaved repetitions");
+    let n = backends.len();
+    let interleaved: Vec<u64> = [1, 2, 1, 2].iter().flat_map(|&r| std::iter::repeat_n(r, n)).collect();
+    assert_eq!(repetitions, interleaved, "interleaved repetitions");
     let summaries = json["summaries"].as_array().unwrap();
-    assert_eq!(summaries.len(), 8);
+    assert_eq!(summaries.len(), 2 * n);
     for summary in summaries {
         let wall = &summary["wall_ms"];
         let (min, median, max) =
@@ -310,9 +346,15 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         assert!((median - (walls[0] + walls[1]) / 2.0).abs() < 1e-9, "the median of two is their mean");
     }
     assert!(summaries.iter().any(|s| s["ratio_to_best"] == 1.0));
+    let op_costs = json["op_costs"].as_array().unwrap();
+    assert_eq!(op_costs.len(), 2 * n * 6, "every repetition of every operation on every backend");
+    assert!(op_costs.iter().all(|c| c["ns"].as_f64().unwrap() > 0.0 && c["error"].is_null()), "{op_costs:?}");
+    let op_summaries = json["op_summaries"].as_array().unwrap();
+    assert_eq!(op_summaries.len(), n * 6);
+    assert!(op_summaries.iter().all(|s| s["ns"]["n"] == 2), "{op_summaries:?}");
     let checksums: Vec<u64> =
         runs.iter().filter(|r| r["workload"] == "cycles").map(|r| r["report"]["checksum"].as_u64().unwrap()).collect();
-    assert_eq!(checksums, [400 * 21 + 400 * 21 * (400 * 21 - 1) / 2; 8]);
+    assert_eq!(checksums, vec![400 * 21 + 400 * 21 * (400 * 21 - 1) / 2; 2 * n]);
 
     let mut csv = csv::Reader::from_path(dir.join("results.csv")).expect("results.csv opens");
     let headers = csv.headers().unwrap().clone();
@@ -320,7 +362,7 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
     assert_eq!(&headers[3], "repetition");
     assert!(headers.iter().any(|h| h == "mmu_10ms") && headers.iter().any(|h| h == "peak_rss_bytes"));
     let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("a well-formed row")).collect();
-    assert_eq!(rows.len(), 16);
+    assert_eq!(rows.len(), 4 * n);
     assert!(rows.iter().all(|r| r.len() == headers.len() && &r[4] == "ok"));
     for row in &rows {
         for cell in row.iter().skip(5) {
@@ -360,6 +402,7 @@ fn compare_prints_tables_and_writes_a_parseable_report() {
         assert!(!html.contains(reference), "report.html loads nothing: {reference}");
     }
     assert!(html.contains("id=\"machine\"") && html.contains("What the figures mean"));
+    assert!(html.contains("<section id=\"op-costs\">") && html.contains("<th>push_pop_root</th>"));
 }
 
 #[test]
@@ -374,11 +417,14 @@ fn compare_keeps_the_order_of_workloads_given() {
         "marksweep",
         "--repeat",
         "1",
+        "--op-time",
+        "0",
         "--out",
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     let text = stdout(&out);
+    assert!(!text.contains("per-operation"), "--op-time 0 leaves the per-operation table out: {text}");
     let lists = text.find("lists (size 50)").expect("a lists table");
     let gcbench = text.find("gcbench (size 6)").expect("a gcbench table");
     assert!(lists < gcbench, "{text}");

@@ -282,7 +282,7 @@ impl ConcurrentHeap {
     }
 
     fn exhausted(&self, requested: usize) -> AllocError {
-        AllocError::HeapExhausted { requested, heap_bytes: self.heap_bytes(), limit: self.limit }
+        AllocError::heap_exhausted(requested, self.heap_bytes(), self.limit)
     }
 
     fn random(&mut self) -> u64 {
@@ -586,7 +586,7 @@ impl ConcurrentHeap {
     #[cold]
     fn alloc_large(&mut self, slots: usize, bytes: usize, size: usize) -> Result<usize, AllocError> {
         if size > self.limit {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         }
         self.poll_slow();
         let footprint = LargeObjectSpace::footprint(size);
@@ -789,7 +789,7 @@ unsafe impl AllocateObject for ConcurrentHeap {
         filled: usize,
     ) -> Result<ObjRef, AllocError> {
         let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         };
         // Handshakes happen before a cell is taken, never between taking and initialising it.
         if self.attention {

@@ -50,7 +50,9 @@
 
 use std::time::{Duration, Instant};
 
-use gclab_core::{object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, Root, PAGE_SIZE};
+use gclab_core::{
+    object_size, AllocError, AllocErrorKind, CollectionKind, ConfigError, Heap, HeapConfig, Root, PAGE_SIZE,
+};
 use proptest::prelude::*;
 use proptest::strategy::{Union, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -73,6 +75,18 @@ pub enum Footprint {
     },
     /// One bump space that never frees (nogc): every object ever allocated is held, end to end.
     Bump,
+    /// A nursery of `nursery_bytes` held for the heap's whole life, in front of a pool space
+    /// and a large-object space as in [`Footprint::Pools`] (generational). A refused young
+    /// allocation means the nursery's survivors could not be promoted: it is charged a pool,
+    /// as a refused small object is.
+    Nursery {
+        /// Bytes the nursery holds from the system (`GenerationalHeap::heap_bytes` of a fresh heap).
+        nursery_bytes: usize,
+        /// Bytes per pool of the old space.
+        pool_bytes: usize,
+        /// The largest object the pools serve.
+        max_small_bytes: usize,
+    },
 }
 
 impl Footprint {
@@ -81,7 +95,12 @@ impl Footprint {
 
     /// Whether an object of `size` bytes goes to the large-object space.
     pub fn is_large(&self, size: usize) -> bool {
-        matches!(*self, Footprint::Pools { max_small_bytes, .. } if size > max_small_bytes)
+        match *self {
+            Footprint::Pools { max_small_bytes, .. } | Footprint::Nursery { max_small_bytes, .. } => {
+                size > max_small_bytes
+            }
+            Footprint::Bump => false,
+        }
     }
 
     /// What a request for an object of `size` bytes (as laid out, header included) needs
@@ -90,8 +109,13 @@ impl Footprint {
     /// itself in a bump space.
     pub fn request(&self, size: usize) -> usize {
         match *self {
-            Footprint::Pools { pool_bytes, max_small_bytes } if size <= max_small_bytes => pool_bytes,
-            Footprint::Pools { .. } => size.next_multiple_of(PAGE_SIZE),
+            Footprint::Pools { pool_bytes, max_small_bytes }
+            | Footprint::Nursery { pool_bytes, max_small_bytes, .. }
+                if size <= max_small_bytes =>
+            {
+                pool_bytes
+            }
+            Footprint::Pools { .. } | Footprint::Nursery { .. } => size.next_multiple_of(PAGE_SIZE),
             Footprint::Bump => size,
         }
     }
@@ -104,6 +128,9 @@ impl Footprint {
     pub fn held_bound(&self, live: impl IntoIterator<Item = usize>, allocated: usize) -> usize {
         match *self {
             Footprint::Pools { .. } => live.into_iter().map(|size| self.request(size)).sum(),
+            Footprint::Nursery { nursery_bytes, .. } => {
+                nursery_bytes + live.into_iter().map(|size| self.request(size)).sum::<usize>()
+            }
             Footprint::Bump => allocated,
         }
     }
@@ -118,7 +145,7 @@ impl Footprint {
     /// limit).
     pub fn usable_limit(&self, limit: usize) -> usize {
         match *self {
-            Footprint::Pools { .. } => limit,
+            Footprint::Pools { .. } | Footprint::Nursery { .. } => limit,
             Footprint::Bump => limit / PAGE_SIZE * PAGE_SIZE,
         }
     }
@@ -377,16 +404,25 @@ impl<'b, H: Heap> LimitRun<'b, H> {
     /// model's (a half-done garbage batch). Runs a full collection.
     fn check_refusal(&mut self, error: &AllocError, size: usize, in_flight: &[usize]) -> Result<(), String> {
         let footprint = self.backend.footprint;
-        let request = footprint.request(size);
+        let mut request = footprint.request(size);
         let what = format!(
             "a {size}-byte {} object ({request} bytes from the system) was refused",
             if footprint.is_large(size) { "large" } else { "small" }
         );
-        let &AllocError::HeapExhausted { requested, heap_bytes, limit } = error else {
+        let &AllocErrorKind::HeapExhausted { requested, heap_bytes, limit } = error.kind() else {
             return Err(format!("{what} with {error}: only HeapExhausted is expected under a limit"));
         };
         if limit != self.limit {
             return Err(format!("{what}: the error names limit {limit}, the heap's is {}", self.limit));
+        }
+        // A nursery refuses a young object when its survivors cannot all be promoted: the
+        // error then names the pools the promotion needed, whole pools of at least one.
+        let nursery_refusal = matches!(footprint, Footprint::Nursery { .. })
+            && !footprint.is_large(size)
+            && requested >= request
+            && requested % request == 0;
+        if nursery_refusal {
+            request = requested;
         }
         if requested != request {
             return Err(format!("{what}: the error says the request needed {requested} bytes"));
@@ -719,7 +755,9 @@ fn shrink<H: Heap>(backend: &Backend<H>, config: &HeapConfig, mut program: Vec<O
 
 fn pool_geometry<H>(backend: &Backend<H>) -> (usize, usize) {
     match backend.footprint {
-        Footprint::Pools { pool_bytes, max_small_bytes } => (pool_bytes, max_small_bytes),
+        Footprint::Pools { pool_bytes, max_small_bytes } | Footprint::Nursery { pool_bytes, max_small_bytes, .. } => {
+            (pool_bytes, max_small_bytes)
+        }
         Footprint::Bump => panic!("{}: this check needs a pool backend", backend.label),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use gclab_core::{AllocError, CollectionKind, Heap, HeapConfig, ObjRef, RefError, Tag, MIN_HEAP_LIMIT};
+use gclab_core::{AllocErrorKind, CollectionKind, Heap, HeapConfig, ObjRef, RefError, Tag, MIN_HEAP_LIMIT};
 
 /// The configuration the safety checks use: a 64 MiB limit, so a heap is cheap to make.
 fn config() -> HeapConfig {
@@ -152,7 +152,7 @@ pub fn slot_out_of_bounds<H: Heap>() {
     let empty = heap.allocate(Tag(1), 0, 8).expect("allocate");
     heap.push_root(Some(empty));
     let obj = heap.root_at(0).expect("rooted");
-    assert!(matches!(heap.try_load(obj, 2), Err(RefError::SlotOutOfBounds { index: 2, slots: 2, .. })));
+    assert!(matches!(heap.try_load(obj, 2), Err(RefError::SlotOutOfBounds(e)) if e.index == 2 && e.slots == 2));
     expect_panic("slot index out of bounds", || heap.load(obj, 2));
     expect_panic("slot index out of bounds", || heap.store(obj, 5, None));
     expect_panic("slot index out of bounds", || heap.load(empty, 0));
@@ -190,8 +190,8 @@ pub fn store_into_immutable<H: Heap>() {
 pub fn root_out_of_bounds<H: Heap>() {
     let mut heap: H = make();
     heap.push_root(None);
-    assert_eq!(heap.try_root_at(1), Err(RefError::RootOutOfBounds { index: 1, len: 1 }));
-    assert_eq!(heap.try_set_root(3, None), Err(RefError::RootOutOfBounds { index: 3, len: 1 }));
+    assert_eq!(heap.try_root_at(1), Err(RefError::root_out_of_bounds(1, 1)));
+    assert_eq!(heap.try_set_root(3, None), Err(RefError::root_out_of_bounds(3, 1)));
     expect_panic("root index out of bounds", || heap.root_at(1));
     expect_panic("root index out of bounds", || heap.set_root(7, None));
     expect_panic("shallower than the depth asked for", || heap.truncate_roots(5));
@@ -219,7 +219,7 @@ pub fn root_stack_underflow<H: Heap>() {
 }
 
 /// With a 2 MiB limit and every object rooted, `allocate` eventually returns
-/// `AllocError::HeapExhausted` carrying the limit, never a panic or an abort; afterwards the
+/// `AllocErrorKind::HeapExhausted` carrying the limit, never a panic or an abort; afterwards the
 /// heap is consistent, and usable again once the roots are dropped.
 pub fn heap_exhausted<H: Heap>() {
     let limit = 2 << 20;
@@ -235,8 +235,8 @@ pub fn heap_exhausted<H: Heap>() {
             Err(e) => break e,
         }
     };
-    match &error {
-        AllocError::HeapExhausted { limit: l, .. } => assert_eq!(*l, limit),
+    match error.kind() {
+        AllocErrorKind::HeapExhausted { limit: l, .. } => assert_eq!(*l, limit),
         other => panic!("expected HeapExhausted, got {other:?}"),
     }
     assert!(error.to_string().contains("heap exhausted"), "{error}");
@@ -250,24 +250,24 @@ pub fn heap_exhausted<H: Heap>() {
     heap.allocate(Tag(1), 1, 16).expect("allocation works again after the roots are dropped");
     let big = heap.allocate(Tag(1), 0, 2 * limit);
     assert!(
-        matches!(big, Err(AllocError::HeapExhausted { .. } | AllocError::TooLarge { .. })),
+        matches!(&big, Err(e) if e.is_heap_exhausted() || e.is_too_large()),
         "an object larger than the limit: {big:?}"
     );
     heap.verify().expect("consistent");
 }
 
-/// An object whose size cannot be represented gives `AllocError::TooLarge` ("object too
+/// An object whose size cannot be represented gives `AllocErrorKind::TooLarge` ("object too
 /// large"), not a panic.
 pub fn object_too_large<H: Heap>() {
     let mut heap: H = make();
     let slots = u32::MAX as usize + 1;
     match heap.allocate(Tag(1), slots, 0) {
-        Err(e @ AllocError::TooLarge { .. }) => {
+        Err(e) if e.is_too_large() => {
             assert!(e.to_string().contains("object too large"), "{e}")
         }
         other => panic!("expected TooLarge, got {other:?}"),
     }
-    assert!(matches!(heap.allocate(Tag(1), 0, usize::MAX), Err(AllocError::TooLarge { .. })));
+    assert!(matches!(heap.allocate(Tag(1), 0, usize::MAX), Err(e) if e.is_too_large()));
     heap.verify().expect("consistent");
 }
 

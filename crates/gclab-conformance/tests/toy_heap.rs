@@ -71,9 +71,8 @@ impl Heap for ToyHeap {
     }
 
     fn allocate(&mut self, tag: Tag, slots: usize, bytes: usize) -> Result<ObjRef, AllocError> {
-        let size = object_size(slots, bytes).ok_or(AllocError::TooLarge { slots, bytes, max_bytes: self.limit })?;
-        let exhausted =
-            |heap: &ToyHeap| AllocError::HeapExhausted { requested: size, heap_bytes: heap.used, limit: heap.limit };
+        let size = object_size(slots, bytes).ok_or_else(|| AllocError::too_large(slots, bytes, self.limit))?;
+        let exhausted = |heap: &ToyHeap| AllocError::heap_exhausted(size, heap.used, heap.limit);
         if self.trigger.due() || self.used + size > self.limit {
             self.collect(CollectionKind::Full);
         }

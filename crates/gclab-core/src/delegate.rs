@@ -56,22 +56,14 @@ pub unsafe trait AllocateObject {
     ) -> Result<ObjRef, AllocError>;
 }
 
-/// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut`,
-/// `allocate_from_roots`, `allocate_immutable` and root-stack and handle methods for a heap whose fields
-/// `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
-/// change (tracing collectors find roots when they collect) and no write barrier, and which
-/// implements [`AllocateObject`] (an `unsafe impl`: the macro trusts it). A backend
-/// that must see root changes or reference writes (reference counting, generations) writes
-/// these methods itself.
-///
-/// ```ignore
-/// impl Heap for MyHeap {
-///     gclab_core::plain_roots_and_memory!();
-///     // allocate, try_store, collect, stats, live_objects, verify …
-/// }
-/// ```
+/// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut` and
+/// root-stack and handle methods for a heap whose fields `memory: ObjectMemory` and
+/// `roots: Roots` hold them and which needs no bookkeeping when roots change (tracing
+/// collectors find roots when they collect). The part of
+/// [`plain_roots_and_memory!`](crate::plain_roots_and_memory) that a backend with a write
+/// barrier (which writes `allocate_from_roots` itself) can still share.
 #[macro_export]
-macro_rules! plain_roots_and_memory {
+macro_rules! roots_and_memory {
     () => {
         #[inline]
         fn memory(&self) -> &$crate::ObjectMemory {
@@ -80,30 +72,6 @@ macro_rules! plain_roots_and_memory {
 
         fn try_data_mut(&mut self, obj: $crate::ObjRef) -> Result<&mut [u8], $crate::RefError> {
             self.memory.data_mut(obj)
-        }
-
-        #[track_caller]
-        #[inline(always)]
-        fn allocate_from_roots(
-            &mut self,
-            tag: $crate::Tag,
-            slots: usize,
-            bytes: usize,
-            from_roots: usize,
-        ) -> Result<$crate::ObjRef, $crate::AllocError> {
-            $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, false)
-        }
-
-        #[track_caller]
-        #[inline(always)]
-        fn allocate_immutable(
-            &mut self,
-            tag: $crate::Tag,
-            slots: usize,
-            bytes: usize,
-            from_roots: usize,
-        ) -> Result<$crate::ObjRef, $crate::AllocError> {
-            $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, true)
         }
 
         #[inline]
@@ -137,6 +105,51 @@ macro_rules! plain_roots_and_memory {
         #[track_caller]
         fn root(&mut self, obj: $crate::ObjRef) -> $crate::Root {
             self.roots.handle(&self.memory, obj)
+        }
+    };
+}
+
+/// Expands, inside `impl Heap for … { }`, to the trait's `memory`, `try_data_mut`,
+/// `allocate_from_roots`, `allocate_immutable` and root-stack and handle methods for a heap whose fields
+/// `memory: ObjectMemory` and `roots: Roots` hold them, which needs no bookkeeping when roots
+/// change (tracing collectors find roots when they collect) and no write barrier, and which
+/// implements [`AllocateObject`] (an `unsafe impl`: the macro trusts it). A backend
+/// that must see root changes or reference writes (reference counting, generations) writes
+/// these methods itself.
+///
+/// ```ignore
+/// impl Heap for MyHeap {
+///     gclab_core::plain_roots_and_memory!();
+///     // allocate, try_store, collect, stats, live_objects, verify …
+/// }
+/// ```
+#[macro_export]
+macro_rules! plain_roots_and_memory {
+    () => {
+        $crate::roots_and_memory!();
+
+        #[track_caller]
+        #[inline(always)]
+        fn allocate_from_roots(
+            &mut self,
+            tag: $crate::Tag,
+            slots: usize,
+            bytes: usize,
+            from_roots: usize,
+        ) -> Result<$crate::ObjRef, $crate::AllocError> {
+            $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, false)
+        }
+
+        #[track_caller]
+        #[inline(always)]
+        fn allocate_immutable(
+            &mut self,
+            tag: $crate::Tag,
+            slots: usize,
+            bytes: usize,
+            from_roots: usize,
+        ) -> Result<$crate::ObjRef, $crate::AllocError> {
+            $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, true)
         }
     };
     // The body of `allocate_from_roots` and `allocate_immutable`.

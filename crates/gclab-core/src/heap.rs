@@ -139,6 +139,19 @@ pub trait Heap: Sized {
         self.try_live(obj).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// A hash of the object's identity that stays the same for the object's whole life,
+    /// even when a moving collector copies it (an `ObjRef`'s bits change when its object
+    /// moves, so hashing or ordering `ObjRef`s across a collection is wrong on a moving
+    /// backend). Two live objects may share a hash; equal objects always do. Panics, naming
+    /// the mistake, on a bad reference. What a runtime's `id()`/`hashCode()` is built on.
+    ///
+    /// Non-moving backends hash the reference; a moving one keeps the hash in the header.
+    #[track_caller]
+    fn identity_hash(&self, obj: ObjRef) -> u64 {
+        self.try_check(obj).unwrap_or_else(|e| panic!("{e}"));
+        crate::mix64(obj.bits())
+    }
+
     /// Reads slot `index` of `obj`.
     #[inline]
     fn try_load(&self, obj: ObjRef, index: usize) -> Result<Option<ObjRef>, RefError> {

@@ -29,13 +29,15 @@ mod stats;
 pub use bitmap::{SideBitmap, ValidBits};
 pub use config::{HeapConfig, Trigger, MAX_HEAP_LIMIT, MIN_HEAP_LIMIT};
 pub use delegate::AllocateObject;
-pub use error::{AllocError, ConfigError, RefError, VerifyError};
+pub use error::{
+    AllocError, AllocErrorKind, ConfigError, DataOutOfBounds, RefError, RootOutOfBounds, SlotOutOfBounds, VerifyError,
+};
 pub use heap::{check_from_roots, Heap};
 pub use heap_id::HeapId;
 pub use live::Live;
 pub use memory::{ObjectMemory, CARVE_ALIGN, MAX_RESERVE};
 pub use object::{object_size, Object, Slot, GRANULE, HEADER_BYTES, MAX_SLOTS};
-pub use objref::{ObjRef, Tag};
+pub use objref::{mix64, ObjRef, Tag};
 pub use region::{VirtualRegion, HUGE_PAGE, PAGE_SIZE};
 pub use roots::{Root, RootStack, RootTable, Roots};
 pub use side_table::SideTable;

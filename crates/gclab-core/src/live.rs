@@ -59,7 +59,7 @@ impl<'h> Live<'h> {
     pub fn try_load(self, index: usize) -> Result<Option<Live<'h>>, RefError> {
         match self.object.slot(index) {
             Some(slot) => Ok(self.follow(slot.bits())),
-            None => Err(RefError::SlotOutOfBounds { obj: self.obj_ref(), index, slots: self.object.slot_count() }),
+            None => Err(RefError::slot_out_of_bounds(self.obj_ref(), index, self.object.slot_count())),
         }
     }
 
@@ -77,7 +77,7 @@ impl<'h> Live<'h> {
     #[inline(never)]
     #[track_caller]
     fn out_of_bounds(self, index: usize) -> ! {
-        panic!("{}", RefError::SlotOutOfBounds { obj: self.obj_ref(), index, slots: self.object.slot_count() })
+        panic!("{}", RefError::slot_out_of_bounds(self.obj_ref(), index, self.object.slot_count()))
     }
 
     #[inline(always)]
@@ -175,7 +175,7 @@ mod tests {
         }
         assert_eq!(tags, [Tag(0), Tag(1), Tag(2), Tag(3)]);
         assert_eq!(node.obj_ref(), objs[3]);
-        assert!(matches!(node.try_load(1), Err(RefError::SlotOutOfBounds { index: 1, slots: 1, .. })));
+        assert!(matches!(node.try_load(1), Err(RefError::SlotOutOfBounds(e)) if e.index == 1 && e.slots == 1));
         assert!(memory.live(objs[0].with_granule(base as u32 + 1)).is_err(), "an interior reference is stale");
     }
 }

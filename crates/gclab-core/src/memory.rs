@@ -220,7 +220,7 @@ impl ObjectMemory {
     #[inline]
     pub fn slot(&self, obj: ObjRef, index: usize) -> Result<Slot<'_>, RefError> {
         let object = self.resolve(obj)?;
-        object.slot(index).ok_or(RefError::SlotOutOfBounds { obj, index, slots: object.slot_count() })
+        object.slot(index).ok_or_else(|| RefError::slot_out_of_bounds(obj, index, object.slot_count()))
     }
 
     /// Reads slot `index` of `obj`.
@@ -254,11 +254,32 @@ impl ObjectMemory {
     #[inline]
     pub fn writable_slot(&self, obj: ObjRef, index: usize) -> Result<(Object<'_>, Slot<'_>), RefError> {
         let object = self.resolve(obj)?;
-        let slot = object.slot(index).ok_or(RefError::SlotOutOfBounds { obj, index, slots: object.slot_count() })?;
+        let slot = object.slot(index).ok_or_else(|| RefError::slot_out_of_bounds(obj, index, object.slot_count()))?;
         if object.is_immutable() {
-            return Err(RefError::Immutable { obj, index });
+            // In bounds, so below the largest slot count (2^31).
+            return Err(RefError::Immutable { obj, index: index as u32 });
         }
         Ok((object, slot))
+    }
+
+    /// Copies the `size`-byte object at `from` to `to` (header, slots and data, so its tag,
+    /// sequence number, immutability, slots and data are the same), sets the valid bit at
+    /// `to`, and returns the copy. The original stays as it was: the collector forwards it.
+    ///
+    /// # Safety
+    /// An object of exactly `size` bytes must start at `from`; `to..to + size` must be
+    /// committed memory of a space of this heap that holds no live object and does not
+    /// overlap the original; only a collector (with the heap to itself) may call this.
+    #[inline]
+    pub unsafe fn copy_object(&self, from: usize, to: usize, size: usize) -> Object<'_> {
+        // SAFETY: both ranges lie in the region and do not overlap (the caller's contract);
+        // nobody else accesses either while the collector runs.
+        unsafe {
+            let (src, dst) = (self.addr_of_unchecked(from), self.addr_of_unchecked(to));
+            std::ptr::copy_nonoverlapping(src, dst, size);
+            self.valid.writer().set_unchecked(to);
+            self.object(to)
+        }
     }
 
     /// Moves the top `n` entries of `stack` into slots `0..n` of the object at `granule`,
@@ -441,7 +462,7 @@ mod tests {
         let a = unsafe { m.init_object(4, Tag(1), 2, 3, true, false) };
         assert_eq!(m.resolve(a).unwrap().slot_count(), 2);
         assert_eq!(m.load(a, 1), Ok(None));
-        assert!(matches!(m.load(a, 2), Err(RefError::SlotOutOfBounds { index: 2, slots: 2, .. })));
+        assert!(matches!(m.load(a, 2), Err(RefError::SlotOutOfBounds(e)) if e.index == 2 && e.slots == 2));
         m.data_mut(a).unwrap().copy_from_slice(b"abc");
         assert_eq!(m.data(a).unwrap(), b"abc");
 

@@ -32,6 +32,9 @@ pub const MAX_SLOTS: usize = (1 << 31) - 1;
 /// The immutable flag in header word 0 (the top bit of the slot count).
 const IMMUTABLE: u64 = 1 << 63;
 
+/// The forwarding flag: the top bit of meta (see [`Object::forward_to`]).
+const FORWARDED: u32 = 1 << 31;
+
 /// The bytes an object of `slots` slots and `bytes` data bytes occupies, a multiple of
 /// [`GRANULE`]; `None` when it cannot be represented (more than [`MAX_SLOTS`] slots or
 /// `u32::MAX` bytes).
@@ -99,6 +102,18 @@ impl<'a> Object<'a> {
     ) -> Self {
         debug_assert!(slots as usize <= MAX_SLOTS && filled <= slots as usize);
         let word0 = tag.0 as u64 | (seq as u64) << 16 | (slots as u64) << 32 | if immutable { IMMUTABLE } else { 0 };
+        // A moving space reuses memory with another layout: a header's 4-byte words may land
+        // where an 8-byte slot was. On every target the atomic and plain stores are the same
+        // instructions, and the caller has the memory to itself, but Miri's weak-memory model
+        // rejects atomic accesses of mixed sizes to one location; a plain write first (which
+        // orders after every earlier atomic access, as this thread owns the memory) tells it
+        // that the old atomic history is over.
+        #[cfg(miri)]
+        // SAFETY: the caller hands us exclusive, large-enough memory; `filled` slots are
+        // written by the caller right after, so clearing them changes nothing observable.
+        unsafe {
+            std::ptr::write_bytes(addr, 0, object_size(slots as usize, bytes as usize).unwrap_or(HEADER_BYTES));
+        }
         // SAFETY: the caller hands us exclusive, aligned, large-enough memory.
         unsafe {
             (*addr.cast::<AtomicU64>()).store(word0, Relaxed);
@@ -205,6 +220,41 @@ impl<'a> Object<'a> {
     fn meta_word(self) -> &'a AtomicU32 {
         // SAFETY: bytes 12..16 of an object are the backend's word, accessed atomically only.
         unsafe { &*self.addr.as_ptr().add(12).cast::<AtomicU32>() }
+    }
+
+    /// Records that the object was copied to `to`: header word 1 (data length and meta)
+    /// becomes the *forwarding word*, `to` in the data length and bit 31 set in meta, until the
+    /// space the old copy
+    /// lives in is emptied. Only header word 0 (tag, sequence number, slot count) stays
+    /// readable; the data length and meta are gone, so nothing may read the old copy but
+    /// [`Object::forwarded_to`].
+    ///
+    /// # Safety
+    /// Only a moving collector that owns the object may call this, during a collection, after
+    /// copying the object to `to`; its backend must keep meta bit 31 clear on every object
+    /// that is not forwarded (so [`Object::forwarded_to`] is never fooled), and must empty the
+    /// old copy's space (clearing its valid bits) before the mutator runs again.
+    #[inline]
+    pub unsafe fn forward_to(self, to: u32) {
+        // Two 32-bit stores, the width every other access to these words has (mixed-size
+        // atomic accesses to one location are outside the memory model Miri checks).
+        // SAFETY: bytes 8..12 of an object are its data length, accessed atomically only; the
+        // collector has the heap to itself (the caller's contract).
+        unsafe { (*self.addr.as_ptr().add(8).cast::<AtomicU32>()).store(to, Relaxed) };
+        self.meta_word().store(FORWARDED, Relaxed);
+    }
+
+    /// Where a moving collector copied the object ([`Object::forward_to`]), or `None` if it
+    /// was not moved. Meaningful only for backends that keep meta bit 31 clear on objects
+    /// that were not forwarded.
+    #[inline]
+    pub fn forwarded_to(self) -> Option<u32> {
+        if self.meta_word().load(Relaxed) & FORWARDED == 0 {
+            return None;
+        }
+        // SAFETY: bytes 8..12 of an object are its data length (here, the new granule),
+        // accessed atomically only.
+        Some(unsafe { (*self.addr.as_ptr().add(8).cast::<AtomicU32>()).load(Relaxed) })
     }
 
     /// The bytes the object occupies (header, slots, data, padding).

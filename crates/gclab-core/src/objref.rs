@@ -89,8 +89,19 @@ impl ObjRef {
     /// The same object at another granule: what a moving collector hands out after a copy.
     #[inline]
     pub fn with_granule(self, granule: u32) -> ObjRef {
-        ObjRef::new(self.heap_id(), self.seq(), granule)
+        // Only the granule's bits change: a collector's hot path, so no repacking.
+        let bits = (self.0.get() & !((1u64 << GRANULE_BITS) - 1)) | granule as u64;
+        ObjRef::from_bits(bits).expect("heap id 0 is reserved for the null reference")
     }
+}
+
+/// A 64-bit finaliser (SplitMix64's): spreads every input bit over the output, so hashes
+/// of nearby references or counters land far apart. Used for identity hashes.
+#[inline]
+pub fn mix64(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 impl fmt::Debug for ObjRef {

@@ -45,7 +45,7 @@ impl RootStack {
     /// The entry at `index` (0 is the bottom).
     #[inline]
     pub fn get(&self, index: usize) -> Result<Option<ObjRef>, RefError> {
-        self.slots.get(index).copied().ok_or(RefError::RootOutOfBounds { index, len: self.slots.len() })
+        self.slots.get(index).copied().ok_or_else(|| RefError::root_out_of_bounds(index, self.slots.len()))
     }
 
     /// Overwrites the entry at `index`, unvalidated, returning the old one.
@@ -57,7 +57,7 @@ impl RootStack {
         let len = self.slots.len();
         match self.slots.get_mut(index) {
             Some(slot) => Ok(std::mem::replace(slot, obj)),
-            None => Err(RefError::RootOutOfBounds { index, len }),
+            None => Err(RefError::root_out_of_bounds(index, len)),
         }
     }
 
@@ -329,7 +329,7 @@ mod tests {
             s.push(None);
         }
         assert_eq!(s.get(0), Ok(Some(r)));
-        assert_eq!(s.get(2), Err(RefError::RootOutOfBounds { index: 2, len: 2 }));
+        assert_eq!(s.get(2), Err(RefError::root_out_of_bounds(2, 2)));
         // SAFETY: as above.
         assert_eq!(unsafe { s.set(1, Some(r)) }, Ok(None));
         assert_eq!(s.iter().count(), 2);

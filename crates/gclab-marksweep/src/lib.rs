@@ -47,7 +47,7 @@
 //! that survived it exceed `max(initial_trigger, live × growth_factor)` (see
 //! [`HeapConfig`]), or when taking more memory from the system would pass `heap_limit`. If a
 //! full collection cannot make room under the limit, allocation returns
-//! `AllocError::HeapExhausted`.
+//! `AllocErrorKind::HeapExhausted`.
 //!
 //! ```
 //! use gclab_marksweep::MarkSweepHeap;

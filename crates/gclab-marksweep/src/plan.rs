@@ -79,7 +79,7 @@ impl MarkSweepHeap {
     }
 
     fn exhausted(&self, requested: usize) -> AllocError {
-        AllocError::HeapExhausted { requested, heap_bytes: self.heap_bytes(), limit: self.limit }
+        AllocError::heap_exhausted(requested, self.heap_bytes(), self.limit)
     }
 
     /// Opens a new allocation run for `class` (its bytes count towards the trigger at once,
@@ -115,7 +115,7 @@ impl MarkSweepHeap {
     #[cold]
     fn alloc_large(&mut self, slots: usize, bytes: usize, size: usize) -> Result<usize, AllocError> {
         if size > self.limit {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         }
         let footprint = LargeObjectSpace::footprint(size);
         let mut collected = false;
@@ -204,7 +204,7 @@ unsafe impl AllocateObject for MarkSweepHeap {
         filled: usize,
     ) -> Result<ObjRef, AllocError> {
         let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         };
         let (granule, fresh) = match self.pools.classes().class_of(size) {
             Some(class) => {

@@ -6,7 +6,7 @@
 //! the mutator never stops. Its run time is therefore the lower bound a collector is compared
 //! against — the cost of the mutator and of allocation alone — for every workload whose total
 //! allocation fits under the heap limit; a workload that allocates more fails with
-//! `AllocError::HeapExhausted`, as Epsilon GC (JEP 318) fails with an `OutOfMemoryError`.
+//! `AllocErrorKind::HeapExhausted`, as Epsilon GC (JEP 318) fails with an `OutOfMemoryError`.
 //!
 //! # Choices
 //!

@@ -36,9 +36,9 @@ impl NoGcHeap {
     #[cold]
     fn out_of_room(&self, slots: usize, bytes: usize, size: usize) -> AllocError {
         if size > self.limit {
-            AllocError::TooLarge { slots, bytes, max_bytes: self.limit }
+            AllocError::too_large(slots, bytes, self.limit)
         } else {
-            AllocError::HeapExhausted { requested: size, heap_bytes: self.heap_bytes(), limit: self.limit }
+            AllocError::heap_exhausted(size, self.heap_bytes(), self.limit)
         }
     }
 }
@@ -58,7 +58,7 @@ unsafe impl AllocateObject for NoGcHeap {
         filled: usize,
     ) -> Result<ObjRef, AllocError> {
         let Some(size) = object_size(slots, bytes) else {
-            return Err(AllocError::TooLarge { slots, bytes, max_bytes: self.limit });
+            return Err(AllocError::too_large(slots, bytes, self.limit));
         };
         let Some(granule) = self.space.alloc(&self.memory, size) else {
             return Err(self.out_of_room(slots, bytes, size));

@@ -249,6 +249,7 @@ impl RefcountHeap {
         figures.collected += garbage.len() as u64;
         figures.time += info.duration;
         self.stats.bump("cycles_found", garbage.len() as u64);
+        self.publish_freed();
         self.stats.live_objects_after_gc = self.live_objects() as u64;
         self.stats.live_bytes_after_gc = self.live_bytes() as u64;
         self.stats.set_heap_bytes(self.heap_bytes());

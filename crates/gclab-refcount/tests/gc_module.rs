@@ -103,6 +103,31 @@ fn dropping_a_ten_million_node_list_frees_it_without_recursion() {
 }
 
 #[test]
+fn freed_by_refcount_is_published_in_batches_and_exact_after_a_collection() {
+    let freed = |heap: &RefcountHeap| heap.stats().counters.get("freed_by_refcount").copied().unwrap_or(0);
+    let mut heap = heap_with([0, 0, 0]);
+    // Objects freed one at a time (each made garbage by the next allocation): counted in a
+    // plain field, published every 64.
+    for _ in 0..=100 {
+        heap.allocate(Tag(0), 0, 0).unwrap();
+    }
+    assert_eq!(heap.live_objects(), 1, "the newest is still waiting for the next safe point");
+    assert_eq!(freed(&heap), 64, "100 freed, the first 64 published");
+    heap.collect(CollectionKind::Minor);
+    assert_eq!(freed(&heap), 101, "a collection publishes every free");
+    // A cascade of 64 frees or more publishes at its end.
+    heap.push_root(None);
+    for _ in 0..200 {
+        let node = heap.allocate(Tag(0), 1, 0).unwrap();
+        let head = heap.root_at(0);
+        heap.store(node, 0, head);
+        heap.set_root(0, Some(node));
+    }
+    heap.set_root(0, None);
+    assert_eq!(freed(&heap), 301);
+}
+
+#[test]
 fn cyclic_garbage_needs_the_detector() {
     let mut heap = heap_with([0, 0, 0]);
     for _ in 0..100 {

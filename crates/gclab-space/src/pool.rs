@@ -599,6 +599,19 @@ impl PoolSpace {
         free * self.config.pool_bytes
     }
 
+    /// Bytes in every free pool that is still committed, in partly used and wholly free arenas
+    /// alike: what [`PoolSpace::take_pool`] can hand out without taking memory from the system.
+    pub fn committed_free_pool_bytes(&self) -> usize {
+        let ppa = self.pools_per_arena as usize;
+        let free: usize = (0..self.arenas.len())
+            .filter(|&a| self.arenas[a].committed)
+            .map(|a| {
+                self.pools[a * ppa..(a + 1) * ppa].iter().filter(|p| p.class == NO_CLASS && !p.decommitted).count()
+            })
+            .sum();
+        free * self.config.pool_bytes
+    }
+
     /// Returns wholly free arenas to the system, keeping `keep` of them committed for the
     /// allocations to come. Returns how many were released.
     pub fn release_empty_arenas(&mut self, memory: &ObjectMemory, keep: usize) -> usize {

@@ -108,15 +108,14 @@ pub fn bottom_up_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, Alloc
     if tree.is_err() {
         heap.truncate_roots(base);
     }
-    tree.map_err(|e| *e)
+    tree
 }
 
-/// The recursion returns its rare error boxed: `Result<ObjRef, Box<AllocError>>` is two
-/// words, returned in registers at every level, where the 32-byte `AllocError` would make
-/// every return go through memory.
-fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, Box<AllocError>> {
+/// The recursion. `Result<ObjRef, AllocError>` is two words (the error keeps its figures in a
+/// box), so every level returns in registers.
+fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     if depth == 0 {
-        return heap.allocate_immutable(NODE_TAG, 2, 0, 0).map_err(Box::new);
+        return heap.allocate_immutable(NODE_TAG, 2, 0, 0);
     }
     let left = build(heap, depth - 1)?;
     heap.push_root(Some(left));
@@ -124,7 +123,7 @@ fn build<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, Box<AllocError>> {
     heap.push_root(Some(right));
     // The children stay rooted through the allocation (which may collect, or move them),
     // then move from the root stack into the node's slots: left, then right.
-    heap.allocate_immutable(NODE_TAG, 2, 0, 2).map_err(Box::new)
+    heap.allocate_immutable(NODE_TAG, 2, 0, 2)
 }
 
 /// The check of a tree: its node count, walked with an explicit stack.

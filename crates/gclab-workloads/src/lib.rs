@@ -19,6 +19,9 @@
 //! - [`Large`] (`large`): arrays of 10,000 to 1,000,000 slots among small objects;
 //! - [`Churn`] (`churn`): the pause-time workload, a large live graph under mutation.
 //!
+//! [`ops`] holds the per-operation kernels (allocate, load, store, push and pop a root, …) that
+//! `gclab compare` and the criterion bench `per_op` time on every backend.
+//!
 //! Every workload checks its own results ([`WorkloadError::Check`] when they are wrong), and
 //! its checksum depends only on the program, never on the backend. Those that draw random
 //! choices use [`rng::SplitMix64`] with a fixed seed.
@@ -44,6 +47,7 @@ mod error;
 pub mod gcbench;
 pub mod large;
 pub mod lists;
+pub mod ops;
 pub mod pyobjects;
 pub mod rng;
 mod workload;

@@ -92,6 +92,28 @@ impl PoolSpace {
         unsafe { self.alloc_fast(memory, class) }
     }
 
+    /// Cells of `class` that can be handed out without taking a new pool: what its open run
+    /// has left plus the free cells of its usable pools. What a moving collector checks
+    /// before it promotes objects of that class. Walks the class's usable list.
+    pub fn free_cells(&self, class: usize) -> usize {
+        assert!(class < self.classes.len(), "size class {class} out of range ({} classes)", self.classes.len());
+        let run = &self.runs[class];
+        let mut cells = if run.pool == NIL { 0 } else { run.unused() };
+        let mut p = self.usable[class];
+        while p != NIL {
+            let pool = &self.pools[p as usize];
+            cells += (pool.capacity - pool.live) as usize;
+            p = pool.next;
+        }
+        cells
+    }
+
+    /// Cells of `class` in one pool.
+    pub fn cells_per_pool(&self, class: usize) -> usize {
+        assert!(class < self.classes.len(), "size class {class} out of range ({} classes)", self.classes.len());
+        self.config.pool_bytes / self.classes.size(class)
+    }
+
     /// Closes `class`'s run and opens a new one on a usable pool of the class, or on a fresh
     /// pool taken within `room` bytes of new memory (see [`PoolSpace::take_pool`]). Returns
     /// the bytes of the cells the new run holds (what a backend counts towards its collection

@@ -197,9 +197,11 @@ impl<'h, H: Heap> Model<'h, H> {
         } else if tag == INT {
             int_hash(self.int_of(key))
         } else {
-            // Other objects hash by identity, as Python's default `__hash__`: fine within a
-            // run, but their order would depend on addresses, so the program never uses them.
-            key.bits()
+            // Other objects hash by identity, as Python's default `__hash__`: `identity_hash`,
+            // which a moving collector keeps across copies (the reference's bits change when
+            // the object moves). Their order would depend on the hash, so the program never
+            // iterates a dict keyed by them.
+            self.heap.identity_hash(key)
         }
     }
 
