@@ -87,6 +87,11 @@ pub use gclab_nogc::NoGcHeap;
 #[cfg(feature = "generational")]
 pub use gclab_generational::{GenerationalConfig, GenerationalHeap, GenerationalStats};
 
+/// The concurrent backend: snapshot-at-the-beginning marking on collector threads while the
+/// mutator runs, lazy sweeping.
+#[cfg(feature = "concurrent")]
+pub use gclab_concurrent::{ConcurrentConfig, ConcurrentHeap};
+
 /// The first enabled backend, by priority: `marksweep`, `refcount`. See "Which backend
 /// `DefaultHeap` is" in the crate documentation before relying on it.
 #[cfg(feature = "marksweep")]

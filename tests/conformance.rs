@@ -16,6 +16,28 @@ gclab_conformance::conformance_suite!(marksweep, gclab::MarkSweepHeap);
 #[cfg(feature = "refcount")]
 gclab_conformance::conformance_suite!(refcount, gclab::RefcountHeap);
 
+#[cfg(feature = "concurrent")]
+gclab_conformance::conformance_suite!(concurrent, gclab::ConcurrentHeap);
+
+/// The concurrent backend in stress mode (a cycle nearly always in progress, final
+/// handshakes attempted at random allocations and stores) with the checkmark oracle at every
+/// final handshake: every random program, checked against the model after every step.
+#[cfg(feature = "concurrent")]
+#[test]
+fn concurrent_random_programs_in_stress_mode_with_checkmark() {
+    use gclab::{ConcurrentConfig, ConcurrentHeap};
+    let make = || {
+        ConcurrentHeap::with_backend_config(ConcurrentConfig {
+            heap: gclab_conformance::small_config(),
+            stress: true,
+            checkmark: true,
+            ..ConcurrentConfig::default()
+        })
+    };
+    let report = gclab_conformance::check_random_programs_made_by(make, gclab_conformance::cases());
+    assert!(report.automatic_collections > 0, "no cycle completed on its own: {report:?}");
+}
+
 #[cfg(feature = "generational")]
 gclab_conformance::conformance_suite!(generational, gclab::GenerationalHeap);
 
@@ -168,6 +190,30 @@ gclab_conformance::limits_suite!(
     refcount_limits_default_pools,
     gclab::RefcountHeap,
     Backend::new("refcount, default pools", gclab::RefcountHeap::heap_bytes, Footprint::DEFAULT_POOLS),
+    limits: [7 << 19, 8 << 20],
+    steps: 10_000,
+);
+
+#[cfg(feature = "concurrent")]
+gclab_conformance::limits_suite!(
+    concurrent_limits_4k_pools_64k_arenas,
+    gclab::ConcurrentHeap,
+    Backend::new("concurrent, 4 KiB pools, 64 KiB arenas", gclab::ConcurrentHeap::heap_bytes, SMALL_POOLS).made_by(
+        |heap| gclab::ConcurrentHeap::with_backend_config(gclab::ConcurrentConfig {
+            heap,
+            pools: small_pools(64 << 10),
+            ..gclab::ConcurrentConfig::default()
+        })
+    ),
+    limits: [1 << 20, 3 << 19, (2 << 20) - 12_345],
+    steps: 10_000,
+);
+
+#[cfg(feature = "concurrent")]
+gclab_conformance::limits_suite!(
+    concurrent_limits_default_pools,
+    gclab::ConcurrentHeap,
+    Backend::new("concurrent, default pools", gclab::ConcurrentHeap::heap_bytes, Footprint::DEFAULT_POOLS),
     limits: [7 << 19, 8 << 20],
     steps: 10_000,
 );

@@ -236,6 +236,8 @@ hostile_suite!(refcount, gclab::RefcountHeap);
 hostile_suite!(nogc, gclab::NoGcHeap);
 #[cfg(feature = "generational")]
 hostile_suite!(generational, gclab::GenerationalHeap);
+#[cfg(feature = "concurrent")]
+hostile_suite!(concurrent, gclab::ConcurrentHeap);
 
 /// Hole 3 of the review, at run time: counts are only readable, so the rooted self-cycle
 /// that a forged count used to free twice is freed exactly once, after its root goes.

@@ -15,6 +15,9 @@ gclab_conformance::safety_suite!(refcount, gclab::RefcountHeap);
 #[cfg(feature = "generational")]
 gclab_conformance::safety_suite!(generational, gclab::GenerationalHeap);
 
+#[cfg(feature = "concurrent")]
+gclab_conformance::safety_suite!(concurrent, gclab::ConcurrentHeap);
+
 /// The no-GC baseline never frees, so the checks that free an object and expect it gone
 /// (stale and reused references, exhaustion then recovery) do not apply; the others do.
 #[cfg(feature = "nogc")]

@@ -15,7 +15,13 @@ use gclab_workloads::WorkloadId;
 use crate::report::RunReport;
 use crate::runner::{run_on, RunError};
 
-#[cfg(not(any(feature = "marksweep", feature = "refcount", feature = "nogc", feature = "generational")))]
+#[cfg(not(any(
+    feature = "marksweep",
+    feature = "refcount",
+    feature = "nogc",
+    feature = "generational",
+    feature = "concurrent"
+)))]
 compile_error!(
     "gclab-cli needs at least one backend: enable a cargo feature such as `marksweep` \
      (or `refcount`, `nogc`)"
@@ -33,10 +39,12 @@ pub enum Backend {
     /// `gclab::GenerationalHeap`.
     #[cfg(feature = "generational")]
     Generational,
+    /// `gclab::ConcurrentHeap`.
+    #[cfg(feature = "concurrent")]
+    Concurrent,
     /// `gclab::NoGcHeap`: the no-GC baseline, listed last.
     #[cfg(feature = "nogc")]
     NoGc,
-    // #[cfg(feature = "concurrent")] Concurrent,
 }
 
 impl Backend {
@@ -55,6 +63,8 @@ impl Backend {
         Backend::Refcount,
         #[cfg(feature = "generational")]
         Backend::Generational,
+        #[cfg(feature = "concurrent")]
+        Backend::Concurrent,
         #[cfg(feature = "nogc")]
         Backend::NoGc,
     ];
@@ -70,6 +80,8 @@ impl Backend {
             Backend::Generational => "generational",
             #[cfg(feature = "nogc")]
             Backend::NoGc => "nogc",
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => "concurrent",
         }
     }
 
@@ -89,6 +101,10 @@ impl Backend {
             Backend::NoGc => {
                 "no collector: bump allocation that never frees; a no-collection baseline that pays for fresh pages \
                  (not a lower bound on time)"
+            }
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => {
+                "concurrent tri-color mark (snapshot-at-the-beginning barrier, marker threads) with lazy sweeping"
             }
         }
     }
@@ -110,6 +126,11 @@ impl Backend {
             }
             #[cfg(feature = "nogc")]
             Backend::NoGc => "none: it never collects (it pays instead for a fresh page for every byte)",
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => {
+                "the handshakes of each concurrent cycle (initial mark: roots; final mark: barrier buffers drained), \
+                 allocation stalls (the mutator waited for a cycle), and full collections asked for"
+            }
         }
     }
 
@@ -136,6 +157,8 @@ impl Backend {
             Backend::Generational => run_on::<gclab::GenerationalHeap, W>(self, config, workload, size, out),
             #[cfg(feature = "nogc")]
             Backend::NoGc => run_on::<gclab::NoGcHeap, W>(self, config, workload, size, out),
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => run_on::<gclab::ConcurrentHeap, W>(self, config, workload, size, out),
         }
     }
 
@@ -151,6 +174,8 @@ impl Backend {
             Backend::Generational => f.call::<gclab::GenerationalHeap>(),
             #[cfg(feature = "nogc")]
             Backend::NoGc => f.call::<gclab::NoGcHeap>(),
+            #[cfg(feature = "concurrent")]
+            Backend::Concurrent => f.call::<gclab::ConcurrentHeap>(),
         }
     }
 }

@@ -28,6 +28,17 @@ pub struct PauseRecord {
     pub bytes_after: usize,
 }
 
+/// The pauses of one kind (phase) in a run: how many, their total and the longest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PhaseSummary {
+    /// Pauses of this kind.
+    pub count: u64,
+    /// Their total, in microseconds.
+    pub total_us: f64,
+    /// The longest, in microseconds.
+    pub max_us: f64,
+}
+
 /// What `gclab run --json PATH` writes: one JSON object. Times are in milliseconds (`_ms`) or
 /// microseconds (`_us`), as floating-point numbers; pause figures are 0 when no collection ran.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,6 +106,10 @@ pub struct RunReport {
     pub checksum: u64,
     /// The backend's own counters.
     pub counters: BTreeMap<String, u64>,
+    /// The pauses by kind (`full`, `minor`, `free-burst`, and a concurrent collector's
+    /// phases `initial-mark`, `final-mark`, `allocation-stall`).
+    #[serde(default)]
+    pub pauses_by_kind: BTreeMap<String, PhaseSummary>,
     /// Every pause, in order.
     pub pause_log: Vec<PauseRecord>,
 }
@@ -173,6 +188,13 @@ impl RunReport {
             live_objects_at_end: facts.live_objects_at_end,
             checksum: facts.checksum,
             counters: stats.counters.iter().map(|(&name, &value)| (name.to_owned(), value)).collect(),
+            pauses_by_kind: stats.pauses.iter().fold(BTreeMap::new(), |mut kinds, p| {
+                let kind: &mut PhaseSummary = kinds.entry(p.kind.name().to_owned()).or_default();
+                kind.count += 1;
+                kind.total_us += us(p.duration);
+                kind.max_us = kind.max_us.max(us(p.duration));
+                kinds
+            }),
             pause_log: stats
                 .pauses
                 .iter()
@@ -237,6 +259,8 @@ mod tests {
         let starts: Vec<f64> = report.pause_log.iter().map(|p| p.start_us).collect();
         assert_eq!(starts, [0.0, 500.0, 1500.0]);
         assert_eq!(report.pause_log[0].kind, "minor");
+        assert_eq!(report.pauses_by_kind["full"], PhaseSummary { count: 2, total_us: 300.0, max_us: 200.0 });
+        assert_eq!(report.pauses_by_kind["minor"].count, 1);
         // A 10 ms run with pauses at 0–0.3, 0.5–0.6 and 1.5–1.7 ms: the worst 1 ms window is
         // 0–1 ms, with 400 µs of pause; 10 ms and longer windows see the whole run (0.6 ms).
         assert!((report.mmu_1ms - 0.6).abs() < 1e-9, "{}", report.mmu_1ms);

@@ -244,6 +244,9 @@ fn built_backends() -> Vec<&'static str> {
     if cfg!(feature = "generational") {
         backends.push("generational");
     }
+    if cfg!(feature = "concurrent") {
+        backends.push("concurrent");
+    }
     backends.push("nogc");
     backends
 }

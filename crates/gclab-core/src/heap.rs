@@ -312,6 +312,14 @@ pub trait Heap: Sized {
     /// [`CollectionKind::Minor`].
     fn collect(&mut self, kind: CollectionKind);
 
+    /// A safepoint: a place where the mutator holds no reference outside the roots and may
+    /// stop briefly for the collector. A concurrent collector runs its handshakes here (and
+    /// at allocation and stores, which poll the same flag); every other backend does
+    /// nothing. A long-running loop that neither allocates nor stores should call it now and
+    /// then, or a concurrent cycle that has finished marking waits for it to end.
+    #[inline]
+    fn safepoint(&mut self) {}
+
     /// Statistics so far.
     fn stats(&self) -> &Stats;
 

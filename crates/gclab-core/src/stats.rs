@@ -15,6 +15,18 @@ pub enum CollectionKind {
     /// to log (one decrement that freed a large structure). Counted in neither
     /// `minor_collections` nor `full_collections`; `Heap::collect` treats it as `Minor`.
     FreeBurst,
+    /// A concurrent collector's first handshake: the roots are shaded grey and marking
+    /// starts on collector threads. A pause of a cycle, not a collection: counted in neither
+    /// `minor_collections` nor `full_collections` (the cycle is counted when it completes,
+    /// with [`Stats::count_collection`]). Passed to `Heap::collect`, it runs what
+    /// [`CollectionKind::Minor`] runs.
+    InitialMark,
+    /// A concurrent collector's last handshake: barrier buffers drained, termination
+    /// confirmed, marking ends. Counted like [`CollectionKind::InitialMark`].
+    FinalMark,
+    /// The mutator waited for a concurrent collector (allocation outran marking or sweeping).
+    /// Counted like [`CollectionKind::InitialMark`].
+    AllocationStall,
 }
 
 impl CollectionKind {
@@ -24,6 +36,9 @@ impl CollectionKind {
             CollectionKind::Minor => "minor",
             CollectionKind::Full => "full",
             CollectionKind::FreeBurst => "free-burst",
+            CollectionKind::InitialMark => "initial-mark",
+            CollectionKind::FinalMark => "final-mark",
+            CollectionKind::AllocationStall => "allocation-stall",
         }
     }
 }
@@ -111,14 +126,23 @@ fn gc_log_enabled() -> bool {
 }
 
 impl Stats {
-    /// Collections of `kind` run so far (for `FreeBurst`, the bursts logged).
+    /// Collections of `kind` run so far (for the kinds that are pauses, not collections —
+    /// `FreeBurst`, `InitialMark`, `FinalMark`, `AllocationStall` — the pauses logged).
     pub fn collections(&self, kind: CollectionKind) -> u64 {
         match kind {
             CollectionKind::Minor => self.minor_collections,
             CollectionKind::Full => self.full_collections,
-            CollectionKind::FreeBurst => {
-                self.pauses.iter().filter(|p| p.kind == CollectionKind::FreeBurst).count() as u64
-            }
+            _ => self.pauses.iter().filter(|p| p.kind == kind).count() as u64,
+        }
+    }
+
+    /// Counts a collection that was not one pause: a concurrent cycle, whose pauses
+    /// (`InitialMark`, `FinalMark`) are logged apart and counted in neither total.
+    pub fn count_collection(&mut self, kind: CollectionKind) {
+        match kind {
+            CollectionKind::Minor => self.minor_collections += 1,
+            CollectionKind::Full => self.full_collections += 1,
+            _ => {}
         }
     }
 
@@ -160,7 +184,7 @@ impl Stats {
         match kind {
             CollectionKind::Minor => self.minor_collections += 1,
             CollectionKind::Full => self.full_collections += 1,
-            CollectionKind::FreeBurst => {}
+            _ => {}
         }
         self.gc_time += duration;
         if gc_log_enabled() {

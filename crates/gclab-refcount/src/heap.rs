@@ -666,8 +666,8 @@ impl Heap for RefcountHeap {
 
     fn collect(&mut self, kind: CollectionKind) {
         let generation = match kind {
-            CollectionKind::Minor | CollectionKind::FreeBurst => 0,
             CollectionKind::Full => 2,
+            _ => 0,
         };
         self.collect_generation(generation);
     }

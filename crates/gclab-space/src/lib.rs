@@ -23,6 +23,6 @@ mod trace;
 
 pub use bump::BumpSpace;
 pub use large::LargeObjectSpace;
-pub use pool::{PoolConfig, PoolSpace};
+pub use pool::{LazySweep, PoolConfig, PoolSpace, SweepProgress};
 pub use size_class::{SizeClasses, MAX_CLASS_BYTES};
 pub use trace::mark_transitive;

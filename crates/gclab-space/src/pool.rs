@@ -22,8 +22,10 @@ use gclab_core::{ensure, ConfigError, ObjectMemory, SideBitmap, VerifyError, GRA
 use crate::size_class::{SizeClasses, MAX_CLASS_BYTES};
 
 mod cache;
+mod lazy;
 mod run;
 
+pub use lazy::{LazySweep, SweepProgress};
 use run::{Run, CLOSED, MAX_CLASSES};
 
 const NIL: u32 = u32::MAX;
@@ -89,6 +91,11 @@ struct Pool {
     /// `decommit_free_pools`. In an arena's free-pool list such pools come after every
     /// committed one: pools are decommitted all at once and freed pools join at the head.
     decommitted: bool,
+    /// The lazy-sweep epochs (see `lazy.rs`) in which this pool's dead objects were last
+    /// invalidated and last freed (or in which it was taken). Always current for spaces that
+    /// never sweep lazily.
+    invalidated: u32,
+    swept: u32,
 }
 
 const FREE_POOL: Pool = Pool {
@@ -101,6 +108,8 @@ const FREE_POOL: Pool = Pool {
     prev: NIL,
     next: NIL,
     decommitted: false,
+    invalidated: 0,
+    swept: 0,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -153,6 +162,12 @@ pub struct PoolSpace {
     cache: Vec<u32>,
     cached_cells: usize,
     cached_bytes: usize,
+    /// The lazy sweep (see `lazy.rs`): the current epoch, its stage, and the cursor walking
+    /// pools `sweep_cursor..sweep_end` that the stage may still have to visit.
+    sweep_epoch: u32,
+    sweep_stage: lazy::LazySweep,
+    sweep_cursor: usize,
+    sweep_end: usize,
 }
 
 impl PoolSpace {
@@ -187,6 +202,10 @@ impl PoolSpace {
             live_bytes: 0,
             cached_cells: 0,
             cached_bytes: 0,
+            sweep_epoch: 0,
+            sweep_stage: lazy::LazySweep::Done,
+            sweep_cursor: 0,
+            sweep_end: 0,
             config,
         })
     }
@@ -312,6 +331,8 @@ impl PoolSpace {
             prev: NIL,
             next: NIL,
             decommitted: false,
+            invalidated: self.sweep_epoch,
+            swept: self.sweep_epoch,
         };
         self.link_usable(index);
         true
@@ -702,6 +723,13 @@ impl PoolSpace {
     /// cell-aligned, no duplicates, valid bits clear), valid bits only at allocated cells,
     /// usable lists, arena buckets and the totals.
     pub fn verify(&self, memory: &ObjectMemory) -> Result<(), VerifyError> {
+        self.verify_lazy(memory, None)
+    }
+
+    /// [`PoolSpace::verify`] during a lazy sweep (see `lazy.rs`): `marks` is the bitmap handed
+    /// to [`PoolSpace::sweep_some`], whose dead sets count the cells that are invalidated but
+    /// not yet freed.
+    pub fn verify_lazy(&self, memory: &ObjectMemory, marks: Option<&SideBitmap>) -> Result<(), VerifyError> {
         self.check_memory(memory);
         let pool_granules = self.config.pool_bytes / GRANULE;
         let (cached, cached_cells) = self.verify_cache(memory)?;
@@ -795,8 +823,9 @@ impl PoolSpace {
                 ensure!(misplaced.is_none(), "pool {index}: valid bit at offset {misplaced:?}, not an allocated cell");
                 let in_cache = cached_cells.get(&(index as u32)).map_or(&[][..], Vec::as_slice);
                 let run_unused = (run_untouched.len() * GRANULE / cell as usize + run_free.len()) as u32;
+                let pending = self.pending_dead(index, marks);
                 ensure!(
-                    valid + in_cache.len() as u32 + run_unused == pool.live,
+                    valid + in_cache.len() as u32 + run_unused + pending == pool.live,
                     "pool {index}: {valid} valid bits, {} cached cells and {run_unused} cells of an open run but {} \
                      cells in use",
                     in_cache.len(),

@@ -5,6 +5,7 @@
 
 mod support;
 
+use gclab_concurrent::{ConcurrentConfig, ConcurrentHeap};
 use gclab_core::{CollectionKind, Heap, HeapConfig};
 use gclab_marksweep::MarkSweepHeap;
 use gclab_nogc::NoGcHeap;
@@ -78,11 +79,34 @@ fn every_workload_agrees_on_every_backend() {
         let marksweep = run::<MarkSweepHeap>(workload, size, collecting(), true);
         let refcount = run::<RefcountHeap>(workload, size, collecting(), true);
         let nogc = run::<NoGcHeap>(workload, size, HeapConfig::default().heap_limit(1 << 30), false);
+        let concurrent = run::<ConcurrentHeap>(workload, size, collecting(), true);
         assert_eq!(marksweep, refcount, "{workload}: marksweep and refcount disagree");
+        assert_eq!(marksweep, concurrent, "{workload}: marksweep and concurrent disagree");
         assert_eq!(marksweep, nogc, "{workload}: marksweep and nogc disagree");
         if let Some(expected) = expected(workload, size) {
             assert_eq!(marksweep.0, expected, "{workload}: the documented checksum");
         }
+    }
+}
+
+/// The concurrent backend in stress mode (a cycle nearly always in progress, handshakes at
+/// random allocations and stores) with the checkmark oracle at every final handshake: every
+/// workload gives mark-sweep's checksum and output, and cycles completed while it ran.
+#[test]
+fn every_workload_agrees_on_concurrent_in_stress_mode() {
+    for &workload in WorkloadId::ALL {
+        let size = small(workload);
+        let config =
+            ConcurrentConfig { heap: collecting(), stress: true, checkmark: true, ..ConcurrentConfig::default() };
+        let mut heap = ConcurrentHeap::with_backend_config(config).unwrap();
+        let mut out = Vec::new();
+        let checksum = workload.run(&mut heap, size, &mut out).unwrap_or_else(|e| panic!("{workload}: {e}"));
+        heap.verify().unwrap_or_else(|e| panic!("{workload} on concurrent under stress: {e}"));
+        assert!(heap.stats().counters["cycles"] > 0, "{workload}: no cycle completed under stress");
+        heap.collect(CollectionKind::Full);
+        assert_eq!(heap.live_objects(), 0, "{workload} on concurrent under stress: nothing stays reachable");
+        let marksweep = run::<MarkSweepHeap>(workload, size, collecting(), true);
+        assert_eq!((checksum, String::from_utf8(out).unwrap()), marksweep, "{workload}: concurrent under stress");
     }
 }
 
@@ -102,8 +126,10 @@ fn rooting_survives_a_collection_before_every_allocation() {
         let config = HeapConfig::default().heap_limit(256 << 20);
         let marksweep = run::<CollectEveryAlloc<MarkSweepHeap>>(workload, size, config.clone(), true);
         let refcount = run::<CollectEveryAlloc<RefcountHeap>>(workload, size, config.clone(), true);
+        let concurrent = run::<CollectEveryAlloc<ConcurrentHeap>>(workload, size, config.clone(), true);
         let nogc = run::<NoGcHeap>(workload, size, config, false);
         assert_eq!(marksweep, nogc, "{workload}");
+        assert_eq!(concurrent, nogc, "{workload}");
         assert_eq!(refcount, nogc, "{workload}");
     }
 }

@@ -130,7 +130,7 @@ impl PoolSpace {
 
     /// Opens `class`'s run on usable pool `index`: every cell of the pool not in use is handed
     /// to the run and counted in use. Returns their bytes.
-    fn open_run(&mut self, class: usize, index: u32) -> usize {
+    pub(super) fn open_run(&mut self, class: usize, index: u32) -> usize {
         self.unlink_usable(index);
         let base = self.granule_of(index, 0);
         let pool = &mut self.pools[index as usize];

@@ -1,0 +1,121 @@
+//! A concurrent tri-color collector: marking runs on collector threads while the mutator
+//! allocates and stores; sweeping is lazy and done by the mutator in bounded increments.
+//! Non-moving, over the same size-class pools and large-object space as `gclab-marksweep`.
+//!
+//! # Algorithm
+//!
+//! A **cycle** has three phases (docs/concurrent.md has the proof sketch and the figures):
+//!
+//! 1. **Initial handshake** (a pause, logged as `CollectionKind::InitialMark`): every root
+//!    (root-stack entry and `Root` handle) is marked and queued grey for the markers, which
+//!    are woken. Time proportional to the roots, not to the heap.
+//! 2. **Concurrent marking** on `markers` threads (default: available cores minus one, at
+//!    least one). Each marker pops a grey object from its own crossbeam LIFO deque (stealing
+//!    from the global injector and the other markers when it runs dry), reads its slots with
+//!    acquire loads and marks each white referent with an atomic `fetch_or` on the mark
+//!    bitmap, pushing the ones it marked. Meanwhile the mutator runs:
+//!    - **allocate-black**: an object made while marking has its mark bit set before it is
+//!      returned, so markers never scan it;
+//!    - **write barrier** (snapshot-at-the-beginning): a store while marking shades the
+//!      overwritten referent (Yuasa's deletion barrier) *and* the value written; a reference
+//!      pushed on the root stack or into a handle is shaded too. Shading sets the mark bit
+//!      and appends the granule to the mutator's buffer, handed to the markers in batches
+//!      of 256 and at every handshake;
+//!    - slot stores use release ordering while a cycle runs.
+//! 3. **Final handshake** (a pause, `CollectionKind::FinalMark`), run at the first
+//!    allocation, store or [`Heap::safepoint`] after the markers went idle: the barrier
+//!    buffer is flushed; if the injector is then empty and no marker is busy, marking is
+//!    complete; otherwise the mutator goes on and tries again later. Then the **lazy
+//!    sweep** begins: in O(1), a new sweep epoch of the pool space.
+//!
+//! The lazy sweep is done by the mutator, a few pools (`sweep_budget`, default 32) at every
+//! allocation slow path (a new 16 KiB run) and safepoint, in two stages (see
+//! `gclab_space`'s `PoolSpace::begin_lazy_sweep`): first every dead small object is
+//! *invalidated* (its valid bit cleared; nothing freed), then dead large objects are freed,
+//! then dead small cells are *freed* onto their pools' free lists; a pool is freed before a
+//! run is opened on it. The next cycle starts only after the sweep is done.
+//!
+//! # Invariants
+//!
+//! - *Snapshot*: every object reachable at the initial handshake, every object allocated
+//!   since, and every object written into a slot or root since, is marked when marking
+//!   terminates. (Weak tri-color invariant: every white object reachable at the snapshot is
+//!   reachable from a grey object through white objects, or was shaded by the barrier.)
+//! - *Closure*: outside a sweep, every slot of every valid object refers to a valid
+//!   object; during the sweep, every slot of every live (marked or newly allocated) object
+//!   refers to a live object, and stores and root writes refuse dead objects not yet swept
+//!   (`RefError::Stale`), as a stop-the-world collector would have freed them.
+//! - *No freeing while marking*: only the mutator frees, decommits, re-classes or hands out
+//!   memory, and never while markers run; collector threads read headers and slots of marked
+//!   objects and write only the mark bitmap and their own deques. So a `&[u8]` from
+//!   `data()` can never change underneath its reader.
+//! - *Invalidate before free*: during the sweep, no dead cell is freed before every dead
+//!   object is invalid, so the unchecked read path (`Live::load`) can never walk from a
+//!   still-valid dead object into a freed cell.
+//! - Outside a cycle, every mark bit is clear.
+//!
+//! # Termination
+//!
+//! Markers push only to their own deques; only the mutator pushes to the injector. A marker
+//! counts itself busy before it takes work and idle only when it holds none. At the final
+//! handshake the mutator has flushed its buffer; if it then sees the injector empty and no
+//! marker busy (sequentially consistent loads), no grey object exists. Roots are not
+//! rescanned (snapshot-at-the-beginning), and every object the mutator can still reach is
+//! marked or shaded, so no new grey object can appear: marking is complete.
+//!
+//! # Memory model
+//!
+//! Slots are atomic words. The mutator's slot stores while a cycle runs use `Release`; the
+//! markers' slot loads use `Acquire`. Whatever the mutator did before publishing an object
+//! in a slot — writing its header, setting its mark bit (allocated black) — is therefore
+//! visible to a marker that reads the slot, so its `fetch_or` on that mark bit sees the bit
+//! set and never scans a new object whose slots were written non-atomically. Mark bits
+//! shared by a marker and the mutator are set only with atomic read-modify-writes. Work
+//! handed through the injector and the wake-up mutex synchronises the mutator's earlier
+//! writes with the marker that takes it. On x86-64 all of these are plain moves except the
+//! `fetch_or`s.
+//!
+//! # Costs
+//!
+//! - Outside a cycle, a store and an allocation each test one well-predicted flag.
+//! - During a cycle: a store loads the old value and tests two mark bits (a `fetch_or` and
+//!   a buffer push for each one that was white); an allocation sets its mark bit.
+//! - The initial handshake is proportional to the roots; the final one to the barrier buffer
+//!   (at most 256 entries) plus a check of the queues (and, in checkmark mode only, a full
+//!   re-mark). Dead large objects are freed at one sweep step (their count, not the heap).
+//! - Time to safepoint: the mutator runs a handshake at its next allocation, store or
+//!   `safepoint()` call after the markers went quiet; a loop that does none of these delays
+//!   the end of marking (it never blocks the markers, and nothing waits for it).
+//!
+//! # Pacing
+//!
+//! The trigger's goal is `max(initial_trigger, live × growth_factor)` bytes in use, as for
+//! mark-sweep. Marking starts when the bytes in use reach `goal − headroom`, where the
+//! headroom is 1.5 × what the mutator allocated during the previous cycle (clamped to
+//! between 1/16 and 1/2 of the goal; 3/8 of it before any cycle). If allocation still
+//! reaches the goal while marking runs, the mutator marks alongside the markers until
+//! marking ends: an allocation stall, logged as a pause (`CollectionKind::AllocationStall`).
+//! Past the goal while sweeping, each sweep increment is eight times larger (no stall).
+//! When the heap limit refuses memory, the mutator runs a full collection (`Full`) before
+//! reporting `HeapExhausted`.
+//!
+//! ```
+//! use gclab_concurrent::ConcurrentHeap;
+//! use gclab_core::{CollectionKind, Heap, Tag};
+//!
+//! let mut heap = ConcurrentHeap::new();
+//! let node = heap.allocate(Tag(1), 1, 0).unwrap();
+//! heap.store(node, 0, Some(node)); // a self-cycle
+//! heap.collect(CollectionKind::Full);
+//! assert_eq!(heap.live_objects(), 0); // unrooted, so reclaimed
+//! ```
+
+#![warn(missing_docs)]
+
+mod marker;
+mod plan;
+
+pub use plan::{ConcurrentConfig, ConcurrentHeap};
+
+#[doc(no_inline)]
+pub use gclab_core::{Heap, HeapConfig};

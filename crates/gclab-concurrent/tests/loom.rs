@@ -1,0 +1,223 @@
+//! loom models of the concurrent collector's protocol: the snapshot-at-the-beginning write
+//! barrier, the mutator's buffer flush, allocate-black publication with release/acquire, and
+//! the termination check of the final handshake, on a small graph with the mutator's stores
+//! racing the markers. loom runs every interleaving (and every weak-memory outcome it
+//! models) of the threads.
+//!
+//! The model mirrors `src/marker.rs` and `src/plan.rs` step for step, with loom's atomics:
+//! mark bits set with `fetch_or`, slots read with `Acquire` and written with `Release`,
+//! `busy` incremented before a marker takes work and decremented when it holds none, the
+//! injector filled only by the mutator, termination = injector empty then `busy == 0`.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" cargo test -p gclab-concurrent --test loom --release`
+//! (with `CARGO_TARGET_DIR=target/loom` to keep the normal build).
+
+#![cfg(loom)]
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
+use loom::sync::{Arc, Condvar, Mutex};
+use loom::thread;
+
+/// Objects 0..N, one slot each (0 = null, else target + 1); object `NEW` is allocated by the
+/// mutator during marking. `payload` stands for the object's non-atomic body (its header
+/// and zeroed slots written at allocation): a marker that scanned a new object would read
+/// it unsynchronised, which loom reports as a data race.
+const N: usize = 4;
+const NEW: usize = 3;
+
+struct Control {
+    wake: u64,
+    stop: bool,
+}
+
+struct Heap {
+    slots: [AtomicUsize; N],
+    payload: [UnsafeCell<u64>; N],
+    marks: AtomicU64,
+    injector: Mutex<Vec<usize>>,
+    busy: AtomicUsize,
+    control: Mutex<Control>,
+    wake_cv: Condvar,
+    idle_lock: Mutex<()>,
+    idle_cv: Condvar,
+}
+
+impl Heap {
+    fn new() -> Self {
+        Heap {
+            slots: std::array::from_fn(|_| AtomicUsize::new(0)),
+            payload: std::array::from_fn(|_| UnsafeCell::new(0)),
+            marks: AtomicU64::new(0),
+            injector: Mutex::new(Vec::new()),
+            busy: AtomicUsize::new(0),
+            control: Mutex::new(Control { wake: 0, stop: false }),
+            wake_cv: Condvar::new(),
+            idle_lock: Mutex::new(()),
+            idle_cv: Condvar::new(),
+        }
+    }
+
+    /// Sets `o`'s mark bit; whether it was clear (the caller then owns it as grey work).
+    fn shade(&self, o: usize) -> bool {
+        self.marks.fetch_or(1 << o, Relaxed) & (1 << o) == 0
+    }
+
+    fn marked(&self, o: usize) -> bool {
+        self.marks.load(Relaxed) & (1 << o) != 0
+    }
+
+    /// `Shared::wake`.
+    fn wake(&self) {
+        let mut control = self.control.lock().unwrap();
+        control.wake += 1;
+        self.wake_cv.notify_all();
+    }
+
+    /// `Shared::terminated`: the injector empty, then no marker busy.
+    fn terminated(&self) -> bool {
+        self.injector.lock().unwrap().is_empty() && self.busy.load(SeqCst) == 0
+    }
+
+    /// `marker_loop`: park until woken; count busy before taking work; scan; push what it
+    /// marks to its own list; idle (and tell the mutator) when it holds none.
+    fn marker(&self) {
+        let mut seen = 0;
+        let mut local: Vec<usize> = Vec::new();
+        loop {
+            {
+                let mut control = self.control.lock().unwrap();
+                while control.wake == seen && !control.stop {
+                    control = self.wake_cv.wait(control).unwrap();
+                }
+                if control.stop {
+                    return;
+                }
+                seen = control.wake;
+            }
+            self.busy.fetch_add(1, SeqCst);
+            loop {
+                let grey = match local.pop() {
+                    Some(o) => o,
+                    None => match self.injector.lock().unwrap().pop() {
+                        Some(o) => o,
+                        None => break,
+                    },
+                };
+                assert_ne!(grey, NEW, "a black (newly allocated) object was scanned");
+                // SAFETY: the cell is valid; loom checks this read against the mutator's write
+                // of a new object's body (a race if a marker ever scanned a new object).
+                self.payload[grey].with(|p| unsafe { *p });
+                let child = self.slots[grey].load(Acquire);
+                if child != 0 && self.shade(child - 1) {
+                    local.push(child - 1);
+                }
+            }
+            if self.busy.fetch_sub(1, SeqCst) == 1 {
+                let _guard = self.idle_lock.lock().unwrap();
+                self.idle_cv.notify_all();
+            }
+        }
+    }
+}
+
+/// The mutator's store with the barrier: shade the old referent (Yuasa) and the new value,
+/// into its buffer.
+fn store(heap: &Heap, buffer: &mut Vec<usize>, obj: usize, value: Option<usize>) {
+    let old = heap.slots[obj].load(Relaxed);
+    heap.slots[obj].store(value.map_or(0, |v| v + 1), Release);
+    if old != 0 && heap.shade(old - 1) {
+        buffer.push(old - 1);
+    }
+    if let Some(v) = value {
+        if heap.shade(v) {
+            buffer.push(v);
+        }
+    }
+}
+
+/// The final handshake (`finish_marking`): flush the buffer (waking the markers), then
+/// block until the termination check holds. No timeout: loom checks that no wake-up is lost.
+fn final_handshake(heap: &Heap, buffer: &mut Vec<usize>) {
+    if !buffer.is_empty() {
+        heap.injector.lock().unwrap().append(buffer);
+        heap.wake();
+    }
+    let mut guard = heap.idle_lock.lock().unwrap();
+    while !heap.terminated() {
+        guard = heap.idle_cv.wait(guard).unwrap();
+    }
+}
+
+/// Graph 0 -> 1 -> 2, root 0. During marking the mutator moves 1 to a root (unshaded: roots
+/// are not rescanned) and cuts it from 0, allocates `NEW` black and publishes it in 0, and
+/// cuts 2 from 1. At termination every object reachable from the roots must be marked, and
+/// `NEW` must never have been scanned.
+/// The preemption bound: `GCLAB_LOOM_PREEMPTIONS`, default 2.
+fn preemptions() -> usize {
+    std::env::var("GCLAB_LOOM_PREEMPTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(2)
+}
+
+fn model(markers: usize) {
+    let mut builder = loom::model::Builder::new();
+    // Bounded preemption (loom's advice for models of this size): every interleaving with up
+    // to `PREEMPTIONS` preemptions is explored.
+    builder.preemption_bound = Some(preemptions());
+    builder.check(move || {
+        let heap = Arc::new(Heap::new());
+        heap.slots[0].store(2, Relaxed); // 0 -> 1
+        heap.slots[1].store(3, Relaxed); // 1 -> 2
+        let threads: Vec<_> = (0..markers)
+            .map(|_| {
+                let heap = Arc::clone(&heap);
+                thread::spawn(move || heap.marker())
+            })
+            .collect();
+        // Initial handshake: root 0 grey, markers woken.
+        assert!(heap.shade(0));
+        heap.injector.lock().unwrap().push(0);
+        heap.wake();
+        let mut buffer = Vec::new();
+        let mut roots = vec![0];
+        // The mutator: move 1 into the roots, then cut it from the heap.
+        let one = heap.slots[0].load(Relaxed) - 1;
+        roots.push(one);
+        store(&heap, &mut buffer, 0, None);
+        // Allocate NEW: its body written, then marked black, then published with release.
+        // SAFETY: the cell is valid; loom checks this write against any marker's read.
+        heap.payload[NEW].with_mut(|p| unsafe { *p = 7 });
+        heap.marks.fetch_or(1 << NEW, Relaxed);
+        store(&heap, &mut buffer, 0, Some(NEW));
+        // Cut 2 (floating garbage now, but it was reachable at the snapshot).
+        store(&heap, &mut buffer, one, None);
+        final_handshake(&heap, &mut buffer);
+        // Marking is over: everything reachable from the roots is marked.
+        let mut stack = roots.clone();
+        while let Some(o) = stack.pop() {
+            assert!(heap.marked(o), "object {o} is reachable but white at termination");
+            let child = heap.slots[o].load(Relaxed);
+            if child != 0 {
+                stack.push(child - 1);
+            }
+        }
+        assert!(heap.marked(2), "snapshot-reachable object 2 was not preserved");
+        {
+            let mut control = heap.control.lock().unwrap();
+            control.stop = true;
+            heap.wake_cv.notify_all();
+        }
+        for t in threads {
+            t.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn barrier_flush_and_handshake_with_one_marker() {
+    model(1);
+}
+
+#[test]
+fn barrier_flush_and_handshake_with_two_markers() {
+    model(2);
+}
