@@ -439,11 +439,8 @@ impl ConcurrentHeap {
         self.last_cycle_alloc = allocated;
         let headroom = (allocated + allocated / 2).clamp(next / 16, next / 2);
         self.start_at = next - headroom;
-        let keep = next.saturating_sub(live_bytes) / self.pools.arena_bytes();
-        let released = self.pools.release_empty_arenas(&self.memory, keep);
-        let headroom = next.saturating_sub(live_bytes);
-        if self.pools.free_pool_bytes() > headroom.max(self.pools.committed_bytes() / 4) {
-            let decommitted = self.pools.decommit_free_pools(&self.memory);
+        let (released, decommitted) = self.pools.trim_after_collection(&self.memory, next.saturating_sub(live_bytes));
+        if decommitted > 0 {
             self.stats.bump("pools_decommitted", decommitted as u64);
         }
         self.counters.cycles += 1;

@@ -521,11 +521,10 @@ impl GenerationalHeap {
             let done = self.evacuate();
             self.finish_evacuation(&done);
         }
-        let keep = self.trigger.next().saturating_sub(self.old_live_bytes()) / self.pools.arena_bytes();
-        let released = self.pools.release_empty_arenas(&self.memory, keep);
         let headroom = self.trigger.next().saturating_sub(self.old_live_bytes());
-        if self.pools.free_pool_bytes() > headroom.max(self.pools.committed_bytes() / 4) {
-            self.pools.decommit_free_pools(&self.memory);
+        let (released, decommitted) = self.pools.trim_after_collection(&self.memory, headroom);
+        if decommitted > 0 {
+            self.stats.bump("pools_decommitted", decommitted as u64);
         }
         let live_bytes = self.live_bytes();
         let live_objects = self.live_objects() as u64;

@@ -167,14 +167,10 @@ impl MarkSweepHeap {
         let (large_objects, large_bytes) = unsafe { self.large.sweep(&self.memory, &self.marks) };
         let live_bytes = self.live_bytes();
         self.trigger.collected(live_bytes);
-        // Keep as many empty arenas as the allocation before the next collection will fill.
-        let keep = self.trigger.next().saturating_sub(live_bytes) / self.pools.arena_bytes();
-        let released = self.pools.release_empty_arenas(&self.memory, keep);
-        // Free pools pinned in partly used arenas beyond that headroom go back too.
+        // Keep what the allocation before the next collection will fill; return the rest.
         let headroom = self.trigger.next().saturating_sub(live_bytes);
-        let free_pools = self.pools.free_pool_bytes();
-        if free_pools > headroom.max(self.pools.committed_bytes() / 4) {
-            let decommitted = self.pools.decommit_free_pools(&self.memory);
+        let (released, decommitted) = self.pools.trim_after_collection(&self.memory, headroom);
+        if decommitted > 0 {
             self.stats.bump("pools_decommitted", decommitted as u64);
         }
         let stats = &mut self.stats;

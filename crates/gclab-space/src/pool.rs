@@ -599,6 +599,22 @@ impl PoolSpace {
         free * self.config.pool_bytes
     }
 
+    /// What a tracing collector returns to the system after a collection, given `headroom`:
+    /// the bytes the mutator may allocate before the next one (next trigger less live bytes).
+    /// Keeps as many wholly empty arenas as that headroom fills and releases the rest; then,
+    /// if the free pools pinned in partly used arenas exceed the headroom (and a quarter of
+    /// what the space holds), decommits them too. Returns the arenas released and the pools
+    /// decommitted. The policy marksweep, generational and concurrent share.
+    pub fn trim_after_collection(&mut self, memory: &ObjectMemory, headroom: usize) -> (usize, usize) {
+        let released = self.release_empty_arenas(memory, headroom / self.config.arena_bytes);
+        let decommitted = if self.free_pool_bytes() > headroom.max(self.committed_bytes() / 4) {
+            self.decommit_free_pools(memory)
+        } else {
+            0
+        };
+        (released, decommitted)
+    }
+
     /// Bytes in every free pool that is still committed, in partly used and wholly free arenas
     /// alike: what [`PoolSpace::take_pool`] can hand out without taking memory from the system.
     pub fn committed_free_pool_bytes(&self) -> usize {
