@@ -161,12 +161,16 @@ macro_rules! plain_roots_and_memory {
             bytes: usize,
             from_roots: usize,
         ) -> Result<(), $crate::AllocError> {
-            let made: Result<$crate::ObjRef, $crate::AllocError> =
-                $crate::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, true);
-            let obj = made?;
-            // SAFETY: `AllocateObject` promises that `obj` is an object this heap made just now
-            // in its memory, live until the next collection; on the root stack it stays live.
-            unsafe { self.roots.stack.push(Some(obj)) };
+            $crate::check_from_roots(slots, from_roots, self.roots.stack.len());
+            // SAFETY: as in `allocate_immutable` (`from_roots <= slots`, checked just above;
+            // the moved slots are written right below).
+            let obj = unsafe { $crate::AllocateObject::allocate_object(self, tag, slots, bytes, true, from_roots) }?;
+            // SAFETY: as in `allocate_immutable`; moreover `AllocateObject` promises that `obj`
+            // is an object this heap made just now in its memory, live until the next
+            // collection, and on the root stack it stays live.
+            unsafe {
+                self.memory.move_roots_into_replacing(&mut self.roots.stack, obj, obj.granule() as usize, from_roots)
+            };
             Ok(())
         }
     };

@@ -1,5 +1,6 @@
 //! One heap's memory: a reserved region, the valid-object bitmap, and validated access.
 
+use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::bitmap::{SideBitmap, ValidBits};
@@ -40,7 +41,13 @@ pub struct ObjectMemory {
     region: VirtualRegion,
     valid: ValidBits,
     heap_id: HeapId,
+    /// The heap-id bits of every reference this memory hands out, ready to be or-ed with a
+    /// granule: packing a new object's reference is one `or`, with no zero check.
+    heap_bits: NonZeroU64,
     identity: u64,
+    /// The sequence number of the next object made (with `checked`; without it every object
+    /// has sequence 0, a constant the allocation fast path folds into its header).
+    #[cfg(feature = "checked")]
     next_seq: u16,
     carved: usize,
     huge_pages: bool,
@@ -61,7 +68,18 @@ impl ObjectMemory {
         let region = VirtualRegion::reserve(bytes)?;
         let valid = ValidBits::new(region.len() / GRANULE)?;
         let identity = NEXT_IDENTITY.fetch_add(1, Relaxed);
-        Ok(ObjectMemory { region, valid, heap_id, identity, next_seq: 0, carved: 0, huge_pages: false })
+        let heap_bits = ObjRef::heap_bits(heap_id.get());
+        Ok(ObjectMemory {
+            region,
+            valid,
+            heap_id,
+            heap_bits,
+            identity,
+            #[cfg(feature = "checked")]
+            next_seq: 0,
+            carved: 0,
+            huge_pages: false,
+        })
     }
 
     /// Hands a space the next `bytes` of the region (aligned to [`CARVE_ALIGN`]); returns
@@ -307,6 +325,37 @@ impl ObjectMemory {
         any
     }
 
+    /// [`ObjectMemory::move_roots_into`] for the object `obj` at `granule`, which then takes
+    /// the moved entries' place on the stack: the top `n` entries become one. (Popping `n`
+    /// and pushing one would check the stack's capacity for nothing.) Returns whether any
+    /// moved entry was non-null, as `move_roots_into` does.
+    ///
+    /// # Safety
+    /// As [`ObjectMemory::move_roots_into`]; moreover `obj` must be the reference of the
+    /// object at `granule`, which stays live while it is on the stack (the contract of
+    /// [`RootStack::push`]).
+    #[inline]
+    pub unsafe fn move_roots_into_replacing(
+        &self,
+        stack: &mut RootStack,
+        obj: ObjRef,
+        granule: usize,
+        n: usize,
+    ) -> bool {
+        // SAFETY: forwarded to the caller.
+        let object = unsafe { self.object(granule) };
+        let mut any = false;
+        let fill = |i, value: Option<ObjRef>| {
+            any |= value.is_some();
+            // SAFETY: `i < n <= slot_count`; `value` is a live reference (see
+            // `move_roots_into`), and the barrier is the caller's.
+            unsafe { object.slot_unchecked(i).set(value) };
+        };
+        // SAFETY: `obj` is the live object just filled (the caller's contract).
+        unsafe { stack.replace_top(n, fill, Some(obj)) };
+        any
+    }
+
     /// The data bytes of `obj`.
     #[inline]
     pub fn data(&self, obj: ObjRef) -> Result<&[u8], RefError> {
@@ -368,18 +417,21 @@ impl ObjectMemory {
         immutable: bool,
         filled: usize,
     ) -> ObjRef {
-        let seq = self.next_seq;
         #[cfg(feature = "checked")]
-        {
+        let seq = {
+            let seq = self.next_seq;
             self.next_seq = seq.wrapping_add(1);
-        }
+            seq
+        };
+        #[cfg(not(feature = "checked"))]
+        let seq = 0;
         // SAFETY: forwarded to the caller; granules are 16-aligned from a page-aligned base.
         unsafe {
             Object::init_filled(self.addr_of_unchecked(granule), tag, seq, slots, bytes, !fresh, immutable, filled)
         };
         // SAFETY: the object lies in the region, so its granule is below the bitmap's length.
         unsafe { self.valid.writer().set_unchecked(granule) };
-        ObjRef::from_parts(self.heap_id.get(), seq, granule as u32)
+        ObjRef::from_heap_bits(self.heap_bits, seq, granule as u32)
     }
 
     /// Marks the object at `granule` freed: references to it are rejected from now on.

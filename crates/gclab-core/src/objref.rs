@@ -55,6 +55,19 @@ impl ObjRef {
         }
     }
 
+    /// The heap-id part of every reference of heap `heap_id` (non-zero: heap ids are), for
+    /// [`ObjRef::from_heap_bits`].
+    pub(crate) fn heap_bits(heap_id: u16) -> NonZeroU64 {
+        NonZeroU64::new((heap_id as u64) << HEAP_SHIFT).expect("heap ids are never zero")
+    }
+
+    /// Packs a reference from [`ObjRef::heap_bits`]: two `or`s (one when `seq` is the
+    /// constant 0), and no zero check, since the heap bits are non-zero by type.
+    #[inline(always)]
+    pub(crate) fn from_heap_bits(heap_bits: NonZeroU64, seq: u16, granule: u32) -> ObjRef {
+        ObjRef(heap_bits | ((seq as u64) << SEQ_SHIFT | granule as u64))
+    }
+
     /// Rebuilds a reference from [`ObjRef::bits`]; `None` for 0 (the null reference).
     /// Any other value is accepted: heaps validate references on every use.
     #[inline]

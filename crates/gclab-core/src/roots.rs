@@ -84,6 +84,26 @@ impl RootStack {
         self.slots.truncate(base);
     }
 
+    /// [`RootStack::take_top`], then `obj` takes the `n` entries' place (pushed when `n` is
+    /// 0): one store and no capacity check when something was taken.
+    ///
+    /// # Safety
+    /// As [`RootStack::push`] for `obj`.
+    #[inline]
+    pub unsafe fn replace_top(&mut self, n: usize, mut f: impl FnMut(usize, Option<ObjRef>), obj: Option<ObjRef>) {
+        let len = self.slots.len();
+        let base = len.checked_sub(n).expect("take_top: the root stack holds fewer entries");
+        for (i, &value) in self.slots[base..].iter().enumerate() {
+            f(i, value);
+        }
+        if base < len {
+            self.slots[base] = obj;
+            self.slots.truncate(base + 1);
+        } else {
+            self.slots.push(obj);
+        }
+    }
+
     /// Pops entries until the depth is `len`, handing each popped entry to `dropped`. Panics,
     /// naming the mistake, if the stack is shallower than `len`.
     #[track_caller]

@@ -709,10 +709,18 @@ impl Heap for GenerationalHeap {
         bytes: usize,
         from_roots: usize,
     ) -> Result<(), AllocError> {
-        let obj = self.allocate_moving_roots(tag, slots, bytes, from_roots, true)?;
-        // SAFETY: `obj` is an object this heap made just now in its memory, live until the
-        // next collection, which rewrites root-stack entries when it moves objects.
-        unsafe { self.roots.stack.push(Some(obj)) };
+        check_from_roots(slots, from_roots, self.roots.stack.len());
+        // SAFETY: `from_roots <= slots` (checked just above); slots `0..from_roots` are
+        // written right below.
+        let obj = unsafe { self.allocate_object(tag, slots, bytes, true, from_roots) }?;
+        let granule = obj.granule() as usize;
+        // SAFETY: as in `allocate_moving_roots`; moreover `obj` is the object this heap made
+        // just now at `granule`, live until the next collection, which rewrites root-stack
+        // entries when it moves objects.
+        let any = unsafe { self.memory.move_roots_into_replacing(&mut self.roots.stack, obj, granule, from_roots) };
+        if any && !self.nursery.is_young(granule) {
+            self.remember_fresh_old(granule, from_roots);
+        }
         Ok(())
     }
 
