@@ -100,6 +100,10 @@ pub fn run_on<H: Heap, W: Write>(
         },
         heap.stats(),
     );
+    // Exact now, also where the statistics count allocation in bulk (a nursery's).
+    let allocated = heap.allocated();
+    report.allocated_objects = allocated.objects;
+    report.allocated_bytes = allocated.bytes;
     report.heap_end_bytes = bytes_in_objects_now(&mut heap);
     report.peak_rss_bytes = peak_rss_bytes();
     Ok(report)
@@ -118,6 +122,6 @@ fn bytes_in_objects_now<H: Heap>(heap: &mut H) -> u64 {
     heap.collect(CollectionKind::Full);
     match heap.stats().pauses.get(logged) {
         Some(pause) => pause.bytes_before as u64,
-        None => heap.stats().allocated_bytes,
+        None => heap.allocated().bytes,
     }
 }

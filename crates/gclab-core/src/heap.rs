@@ -1,8 +1,8 @@
 //! The one trait every backend implements.
 
 use crate::{
-    AllocError, CollectionKind, ConfigError, HeapConfig, Live, ObjRef, ObjectMemory, RefError, Root, Stats, Tag,
-    VerifyError,
+    AllocError, Allocated, CollectionKind, ConfigError, HeapConfig, Live, ObjRef, ObjectMemory, RefError, Root, Stats,
+    Tag, VerifyError,
 };
 
 /// A garbage-collected heap of objects, each with a [`Tag`], `N` reference slots and `M` bytes
@@ -322,6 +322,15 @@ pub trait Heap: Sized {
 
     /// Statistics so far.
     fn stats(&self) -> &Stats;
+
+    /// Objects and bytes allocated since the heap was made, exact now. [`Stats`]'s
+    /// `allocated_objects` and `allocated_bytes` may lag on a backend that counts allocation
+    /// in bulk rather than per object (the generational nursery settles its count at each
+    /// collection); this adds what is not counted yet. The default reads [`Heap::stats`].
+    fn allocated(&self) -> Allocated {
+        let stats = self.stats();
+        Allocated { objects: stats.allocated_objects, bytes: stats.allocated_bytes }
+    }
 
     /// Objects allocated and not yet freed. Right after a full collection this is exactly the
     /// number of objects reachable from the roots, plus any object a backend was told to

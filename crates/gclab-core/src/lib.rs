@@ -41,4 +41,4 @@ pub use objref::{mix64, ObjRef, Tag};
 pub use region::{VirtualRegion, HUGE_PAGE, PAGE_SIZE};
 pub use roots::{Root, RootStack, RootTable, Roots};
 pub use side_table::SideTable;
-pub use stats::{CollectionKind, Pause, PauseTimer, Stats};
+pub use stats::{Allocated, CollectionKind, Pause, PauseTimer, Stats};

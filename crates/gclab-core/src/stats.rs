@@ -72,6 +72,15 @@ impl PauseTimer {
     }
 }
 
+/// Objects and bytes allocated since a heap was made: [`Heap::allocated`](crate::Heap::allocated).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Allocated {
+    /// Objects allocated.
+    pub objects: u64,
+    /// Their bytes, as laid out (headers included).
+    pub bytes: u64,
+}
+
 /// Statistics of one heap.
 #[derive(Clone, Debug)]
 pub struct Stats {
@@ -85,9 +94,12 @@ pub struct Stats {
     pub pauses: Vec<Pause>,
     /// Total time the mutator was stopped for collection.
     pub gc_time: Duration,
-    /// Objects allocated since the heap was made.
+    /// Objects allocated since the heap was made, as counted so far: a backend that counts
+    /// allocation in bulk (the generational nursery, at each collection) settles its count
+    /// now and then; [`Heap::allocated`](crate::Heap::allocated) is exact at any moment.
     pub allocated_objects: u64,
-    /// Bytes allocated since the heap was made (object sizes as laid out, headers included).
+    /// Bytes allocated since the heap was made (object sizes as laid out, headers included),
+    /// counted as `allocated_objects` is.
     pub allocated_bytes: u64,
     /// Objects alive after the last collection.
     pub live_objects_after_gc: u64,

@@ -2,8 +2,8 @@
 //! barrier, and the minor and major collections that tie them together.
 
 use gclab_core::{
-    check_from_roots, mix64, object_size, AllocError, AllocateObject, CollectionKind, ConfigError, Heap, HeapConfig,
-    ObjRef, ObjectMemory, RefError, Roots, SideBitmap, Stats, Tag, Trigger, VerifyError, GRANULE,
+    check_from_roots, mix64, object_size, AllocError, AllocateObject, Allocated, CollectionKind, ConfigError, Heap,
+    HeapConfig, ObjRef, ObjectMemory, RefError, Roots, SideBitmap, Stats, Tag, Trigger, VerifyError, GRANULE,
 };
 use gclab_space::{LargeObjectSpace, PoolSpace};
 use std::sync::atomic::Ordering::Relaxed;
@@ -771,6 +771,16 @@ impl Heap for GenerationalHeap {
 
     fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The counts settled at the last collection, plus eden's objects since (counted from
+    /// its valid bits: a walk of eden's bitmap, not a fast-path counter).
+    fn allocated(&self) -> Allocated {
+        let (objects, bytes) = self.nursery.unsettled(&self.memory);
+        Allocated {
+            objects: self.stats.allocated_objects + objects as u64,
+            bytes: self.stats.allocated_bytes + bytes as u64,
+        }
     }
 
     fn live_objects(&self) -> usize {

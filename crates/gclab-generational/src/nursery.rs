@@ -86,6 +86,13 @@ impl Nursery {
     /// The objects and bytes allocated in eden since the last call: the fast path counts
     /// nothing, so they are counted here, at each collection.
     pub fn settle(&mut self, memory: &ObjectMemory) -> (usize, usize) {
+        let counted = self.unsettled(memory);
+        self.settled = self.eden.top;
+        counted
+    }
+
+    /// The objects and bytes allocated in eden since the last [`Nursery::settle`].
+    pub fn unsettled(&self, memory: &ObjectMemory) -> (usize, usize) {
         let bits = memory.valid_bits();
         let objects = if self.settled == self.eden.start {
             bits.count_range(self.eden.start, self.eden.used_words_end())
@@ -96,7 +103,6 @@ impl Nursery {
             n
         };
         let bytes = (self.eden.top - self.settled) * GRANULE;
-        self.settled = self.eden.top;
         (objects, bytes)
     }
 

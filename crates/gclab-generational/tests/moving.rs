@@ -212,3 +212,22 @@ fn promotion_failure_under_a_tight_limit_is_an_error_and_the_heap_stays_consiste
     heap.allocate(Tag(1), 2, 16).expect("room after the roots are dropped");
     heap.verify().unwrap();
 }
+
+#[test]
+fn allocation_counts_are_exact_between_collections() {
+    // Eden's fast path counts nothing; `allocated` adds what eden holds since the last
+    // collection, whose settling `stats` reflects only then.
+    let mut heap = heap(64 << 10, 1);
+    let mut bytes = 0u64;
+    for n in 0..10_000u64 {
+        make(&mut heap, n);
+        bytes += 32;
+        let allocated = heap.allocated();
+        assert_eq!((allocated.objects, allocated.bytes), (n + 1, bytes), "after {} allocations", n + 1);
+    }
+    assert!(heap.stats().minor_collections > 0, "64 KiB of eden fills several times");
+    assert!(heap.stats().allocated_objects < 10_000, "the statistics settle at collections only");
+    heap.collect(CollectionKind::Minor);
+    assert_eq!(heap.stats().allocated_objects, 10_000, "a collection settles the count");
+    assert_eq!(heap.allocated().objects, 10_000);
+}
