@@ -31,9 +31,10 @@
 //! # Costs
 //!
 //! - Allocation: a bump or a free-list pop in the size class's open *run* (a pool taken whole,
-//!   TLAB-style), inlined into the caller; the pool descriptors, counters and the collection
-//!   trigger are settled once per run, not per object. No system call per object (arenas are
-//!   1 MiB, committed as needed).
+//!   TLAB-style), inlined into the caller; the pool descriptors, counters, allocation
+//!   statistics and the collection trigger are settled once per run, not per object (objects
+//!   above 512 bytes are counted one by one). No system call per object (arenas are 1 MiB,
+//!   committed as needed).
 //! - Store: validation of both references; no barrier (the collector stops the world and does
 //!   not move objects).
 //! - Collection: marking is linear in the live objects and their slots; sweeping is linear in

@@ -2,10 +2,10 @@
 
 use gclab_core::AllocateObject;
 use gclab_core::{
-    ensure, object_size, AllocError, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory, RefError,
-    Roots, SideBitmap, Stats, Tag, Trigger, VerifyError,
+    ensure, object_size, AllocError, Allocated, CollectionKind, ConfigError, Heap, HeapConfig, ObjRef, ObjectMemory,
+    RefError, Roots, SideBitmap, Stats, Tag, Trigger, VerifyError,
 };
-use gclab_space::{LargeObjectSpace, PoolConfig, PoolSpace};
+use gclab_space::{LargeObjectSpace, PoolConfig, PoolSpace, EXACT_CLASS_BYTES};
 
 /// Configuration of a [`MarkSweepHeap`].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -25,6 +25,10 @@ pub struct MarkSweepHeap {
     roots: Roots,
     trigger: Trigger,
     stats: Stats,
+    /// Allocations counted one by one: objects above [`EXACT_CLASS_BYTES`]. Smaller ones are
+    /// counted per run by the pool space ([`PoolSpace::cells_handed_out`]), so the fast path
+    /// touches no counter; [`Heap::allocated`] adds the two.
+    counted: Allocated,
     limit: usize,
     /// The mark stack, kept between collections to reuse its allocation.
     work: Vec<u32>,
@@ -64,6 +68,7 @@ impl MarkSweepHeap {
             roots: Roots::new(false),
             trigger: Trigger::new(&config.heap),
             stats: Stats::default(),
+            counted: Allocated::default(),
             limit,
             work: Vec::new(),
         })
@@ -173,7 +178,10 @@ impl MarkSweepHeap {
         if decommitted > 0 {
             self.stats.bump("pools_decommitted", decommitted as u64);
         }
+        let allocated = self.allocated();
         let stats = &mut self.stats;
+        stats.allocated_objects = allocated.objects;
+        stats.allocated_bytes = allocated.bytes;
         stats.live_objects_after_gc = (self.pools.live_objects() + self.large.live_objects()) as u64;
         stats.live_bytes_after_gc = live_bytes as u64;
         stats.set_heap_bytes(self.pools.committed_bytes() + self.large.committed_bytes());
@@ -214,7 +222,11 @@ unsafe impl AllocateObject for MarkSweepHeap {
             }
             None => (self.alloc_large(slots, bytes, size)?, true),
         };
-        self.stats.note_allocation(size);
+        if size > EXACT_CLASS_BYTES {
+            // Below, the run counts (a constant test for the usual fixed-size objects).
+            self.counted.objects += 1;
+            self.counted.bytes += size as u64;
+        }
         // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
         // no live object. Large-space pages are fresh (zero); pool cells are cleared but for
         // the first `filled` slots, which the caller (`allocate_from_roots`) writes at once.
@@ -250,8 +262,23 @@ impl Heap for MarkSweepHeap {
         self.collect_full();
     }
 
+    /// Settled into [`Stats`] at each collection: allocation is counted per run, not per
+    /// object (see [`Heap::allocated`]).
     fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The pool space's cells handed out in its exact classes (each cell one object of the
+    /// class's size), plus the objects counted one by one.
+    fn allocated(&self) -> Allocated {
+        let classes = self.pools.classes();
+        let mut allocated = self.counted;
+        for class in (0..classes.len()).take_while(|&class| classes.size(class) <= EXACT_CLASS_BYTES) {
+            let cells = self.pools.cells_handed_out(class);
+            allocated.objects += cells;
+            allocated.bytes += cells * classes.size(class) as u64;
+        }
+        allocated
     }
 
     fn live_objects(&self) -> usize {

@@ -24,5 +24,5 @@ mod trace;
 pub use bump::BumpSpace;
 pub use large::LargeObjectSpace;
 pub use pool::{LazySweep, PoolConfig, PoolSpace, SweepProgress};
-pub use size_class::{SizeClasses, MAX_CLASS_BYTES};
+pub use size_class::{SizeClasses, EXACT_CLASS_BYTES, MAX_CLASS_BYTES};
 pub use trace::mark_transitive;

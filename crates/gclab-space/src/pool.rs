@@ -134,6 +134,9 @@ pub struct PoolSpace {
     /// Bit `c` set iff class `c` has an open run: the totals subtract what open runs hold
     /// by visiting only those (usually one or two), not every class.
     open_runs: u64,
+    /// Per class, the cells runs have handed out since the space was made, counting an open
+    /// run's cells in full (see [`PoolSpace::cells_handed_out`]): allocation counted per run.
+    handed: [u64; MAX_CLASSES],
     /// Byte offset of the space in the heap's region.
     start: usize,
     max_arenas: usize,
@@ -182,6 +185,7 @@ impl PoolSpace {
         Ok(PoolSpace {
             runs: [CLOSED; MAX_CLASSES],
             open_runs: 0,
+            handed: [0; MAX_CLASSES],
             memory_identity: memory.identity(),
             usable: vec![NIL; classes.len()],
             cache: vec![NIL; classes.len()],

@@ -5,6 +5,11 @@ use gclab_core::GRANULE;
 /// The largest object any size class serves; larger objects go to the large-object space.
 pub const MAX_CLASS_BYTES: usize = 8192;
 
+/// Up to this size the classes step by 16 bytes, the granule every object size is a multiple
+/// of: each such class holds objects of exactly its cell size, so counting its cells counts
+/// its objects' bytes.
+pub const EXACT_CLASS_BYTES: usize = 512;
+
 /// The size classes, smallest first.
 ///
 /// Up to 512 bytes they step by 16 bytes, as CPython's obmalloc does (32 classes, so a
@@ -60,7 +65,7 @@ impl SizeClasses {
             return None;
         }
         let granules = bytes.div_ceil(GRANULE);
-        if bytes <= 512 {
+        if bytes <= EXACT_CLASS_BYTES {
             return Some(granules.saturating_sub(1));
         }
         self.by_granules.get(granules).map(|&c| c as usize)

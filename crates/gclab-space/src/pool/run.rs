@@ -150,6 +150,7 @@ impl PoolSpace {
         pool.bump = pool.capacity * pool.cell;
         pool.free_head = NIL;
         self.open_runs |= 1 << class;
+        self.handed[class % MAX_CLASSES] += handed as u64;
         self.live_objects += handed;
         self.live_bytes += handed * cell;
         handed * cell
@@ -167,6 +168,7 @@ impl PoolSpace {
         let index = run.pool;
         let cell = self.pools[index as usize].cell;
         let unused = run.unused();
+        self.handed[class % MAX_CLASSES] -= unused as u64;
         let was_usable = self.pools[index as usize].live < self.pools[index as usize].capacity;
         // Join the run's free list in front of the cells freed into the pool meanwhile.
         if run.free != NIL {
@@ -206,6 +208,18 @@ impl PoolSpace {
         for class in 0..self.classes.len() {
             self.close_run(memory, class);
         }
+    }
+
+    /// The cells of `class` handed out since the space was made: one per allocation from
+    /// the space, freed or not. The fast path counts nothing; runs are counted when they open
+    /// and close, and an open run's unused cells are subtracted here. (A backend counts its
+    /// allocations from this: see [`EXACT_CLASS_BYTES`](crate::EXACT_CLASS_BYTES) for when
+    /// the cells' bytes are the objects' bytes.)
+    pub fn cells_handed_out(&self, class: usize) -> u64 {
+        assert!(class < self.classes.len(), "size class {class} out of range ({} classes)", self.classes.len());
+        let run = &self.runs[class];
+        let unused = if run.pool == NIL { 0 } else { run.unused() };
+        self.handed[class] - unused as u64
     }
 
     /// Cells held by open runs and not handed out, and their bytes: counted in use by the
