@@ -105,6 +105,24 @@ impl SideBitmap {
         false
     }
 
+    /// [`SideBitmap::test_and_set`] without the bounds check: the marking loop's, whose
+    /// caller checked once that the bitmap covers every granule it can be handed.
+    ///
+    /// # Safety
+    /// `i < self.len()`.
+    #[inline]
+    pub unsafe fn test_and_set_unchecked(&self, i: usize) -> bool {
+        // SAFETY: `i < len` (the caller's contract), so word `i / 64` is in range.
+        let w = unsafe { self.word_unchecked(i / 64) };
+        let old = w.load(Relaxed);
+        let bit = 1 << (i % 64);
+        if old & bit != 0 {
+            return true;
+        }
+        w.store(old | bit, Relaxed);
+        false
+    }
+
     /// Atomically sets bit `i`; returns whether it was already set (parallel marking).
     #[inline]
     pub fn fetch_set(&self, i: usize) -> bool {
