@@ -206,10 +206,11 @@ pub fn populate<H: Heap>(heap: &mut H, depth: u32, at: usize) -> Result<(), Allo
         let right = new_node(heap)?;
         let node = heap.root_at(top).expect("the node being populated is rooted");
         heap.store(node, RIGHT, Some(right));
+        // The left child may have moved while the right one was allocated: read it back. The
+        // right one was allocated after every collection so far.
         let left = heap.load(node, LEFT);
-        let right = heap.load(node, RIGHT);
         // Populate the left child first, as GCBench's recursion does: it goes on top.
-        heap.set_root(top, right);
+        heap.set_root(top, Some(right));
         heap.push_root(left);
         depths.push(depth - 1);
         depths.push(depth - 1);
@@ -225,7 +226,7 @@ pub fn populate<H: Heap>(heap: &mut H, depth: u32, at: usize) -> Result<(), Allo
 /// restored.
 pub fn make_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
     let base = heap.root_depth();
-    let result = make_tree_rooted(heap, depth, base);
+    let result = make_tree_rooted(heap, depth);
     match result {
         Ok(tree) => Ok(tree),
         Err(e) => {
@@ -235,21 +236,17 @@ pub fn make_tree<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError
     }
 }
 
-fn make_tree_rooted<H: Heap>(heap: &mut H, depth: u32, base: usize) -> Result<ObjRef, AllocError> {
-    // Depths of the completed subtrees at root indices base, base + 1, …
+fn make_tree_rooted<H: Heap>(heap: &mut H, depth: u32) -> Result<ObjRef, AllocError> {
+    // Depths of the completed subtrees on the root stack, deepest entry first.
     let mut depths: Vec<u32> = Vec::with_capacity(depth as usize + 2);
     loop {
         let n = depths.len();
         if n >= 2 && depths[n - 1] == depths[n - 2] {
-            let node = new_node(heap)?;
-            let (left_at, right_at) = (base + n - 2, base + n - 1);
-            // The children may have moved during the allocation: read them back.
-            let left = heap.root_at(left_at);
-            let right = heap.root_at(right_at);
-            heap.store(node, LEFT, left);
-            heap.store(node, RIGHT, right);
-            heap.set_root(left_at, Some(node));
-            heap.truncate_roots(right_at);
+            // The two subtrees on top of the root stack move into the new node's slots (left,
+            // then right), rooted through the allocation, which may collect or move them: the
+            // constructor `new Node(left, right)` of GCBench's MakeTree.
+            let node = heap.allocate_from_roots(NODE_TAG, 2, NODE_BYTES, 2)?;
+            heap.push_root(Some(node));
             depths.pop();
             *depths.last_mut().expect("two subtrees were joined") += 1;
         } else if n == 1 && depths[0] == depth {
