@@ -92,7 +92,7 @@ impl RootStack {
     #[inline]
     pub unsafe fn replace_top(&mut self, n: usize, mut f: impl FnMut(usize, Option<ObjRef>), obj: Option<ObjRef>) {
         let len = self.slots.len();
-        let base = len.checked_sub(n).expect("take_top: the root stack holds fewer entries");
+        let base = len.checked_sub(n).expect("replace_top: the root stack holds fewer entries");
         for (i, &value) in self.slots[base..].iter().enumerate() {
             f(i, value);
         }
