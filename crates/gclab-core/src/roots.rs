@@ -340,6 +340,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn replace_top_takes_n_entries_and_leaves_one() {
+        let mut s = RootStack::new();
+        let [a, b, c, d] = [4, 6, 8, 10].map(|g| ObjRef::new(1, 0, g));
+        // SAFETY: this stack belongs to no heap; nothing traces it.
+        unsafe {
+            s.push(Some(a));
+            s.push(Some(b));
+            s.push(None);
+            let mut taken = Vec::new();
+            s.replace_top(2, |i, v| taken.push((i, v)), Some(c));
+            assert_eq!(taken, [(0, Some(b)), (1, None)]);
+            assert_eq!(s.iter().collect::<Vec<_>>(), [a, c]);
+            s.replace_top(0, |_, _| unreachable!("nothing is taken"), Some(d));
+            assert_eq!(s.iter().collect::<Vec<_>>(), [a, c, d]);
+        }
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
     fn stack_reports_bad_indices() {
         let mut s = RootStack::new();
         let r = ObjRef::new(1, 0, 4);
