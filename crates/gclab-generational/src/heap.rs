@@ -302,23 +302,19 @@ impl GenerationalHeap {
         if size > self.limit {
             return Err(AllocError::too_large(slots, bytes, self.limit));
         }
-        let mut collected = false;
-        if self.trigger.due() {
-            self.collect_full();
-            collected = true;
-        }
-        loop {
-            let got = match self.pools.classes().class_of(size) {
+        let class = self.pools.classes().class_of(size);
+        let take = |heap: &mut Self| {
+            let got = match class {
                 Some(class) => {
-                    // SAFETY: the pool space was carved from `self.memory`; `class` is one of its.
-                    match unsafe { self.pools.alloc_fast(&self.memory, class) } {
+                    // SAFETY: the pool space was carved from `heap.memory`; `class` is one of its.
+                    match unsafe { heap.pools.alloc_fast(&heap.memory, class) } {
                         Some(cell) => Some((cell, false)),
                         None => {
-                            let room = self.limit.saturating_sub(self.heap_bytes());
-                            self.pools.refill(&self.memory, class, room).map(|bytes| {
-                                self.trigger.note_allocated(bytes);
+                            let room = heap.limit.saturating_sub(heap.heap_bytes());
+                            heap.pools.refill(&heap.memory, class, room).map(|bytes| {
+                                heap.trigger.note_allocated(bytes);
                                 // SAFETY: as above.
-                                let cell = unsafe { self.pools.alloc_fast(&self.memory, class) };
+                                let cell = unsafe { heap.pools.alloc_fast(&heap.memory, class) };
                                 (cell.expect("a new run has a free cell"), false)
                             })
                         }
@@ -326,30 +322,31 @@ impl GenerationalHeap {
                 }
                 None => {
                     // The old spaces share what the nursery leaves of the limit.
-                    let old_limit = self.limit - self.nursery.committed_bytes();
-                    let granule = self.large.alloc_within(&mut self.pools, &self.memory, size, old_limit);
+                    let old_limit = heap.limit - heap.nursery.committed_bytes();
+                    let granule = heap.large.alloc_within(&mut heap.pools, &heap.memory, size, old_limit);
                     granule.map(|g| {
-                        self.trigger.note_allocated(LargeObjectSpace::footprint(size));
+                        heap.trigger.note_allocated(LargeObjectSpace::footprint(size));
                         (g, true)
                     })
                 }
             };
-            self.stats.set_heap_bytes(self.heap_bytes());
-            if let Some(got) = got {
-                self.stats.note_allocation(size);
-                return Ok(got);
-            }
-            if collected {
-                // What the refused request needed from the system: a pool, or its pages.
-                let requested = match self.pools.classes().class_of(size) {
-                    Some(_) => self.pools.config().pool_bytes,
-                    None => LargeObjectSpace::footprint(size),
-                };
-                return Err(self.exhausted(requested));
-            }
-            self.collect_full();
-            collected = true;
-        }
+            heap.stats.set_heap_bytes(heap.heap_bytes());
+            got
+        };
+        let collect = |heap: &mut Self| {
+            heap.collect_full();
+        };
+        let got = gclab_space::allocate_collecting_once(self, self.trigger.due(), take, collect);
+        let Some(got) = got else {
+            // What the refused request needed from the system: a pool, or its pages.
+            let requested = match class {
+                Some(_) => self.pools.config().pool_bytes,
+                None => LargeObjectSpace::footprint(size),
+            };
+            return Err(self.exhausted(requested));
+        };
+        self.stats.note_allocation(size);
+        Ok(got)
     }
 
     /// A minor collection: evacuates the nursery's survivors into the to-space or the old

@@ -93,28 +93,19 @@ impl MarkSweepHeap {
     #[cold]
     #[inline(never)]
     fn alloc_small_slow(&mut self, class: usize) -> Result<usize, AllocError> {
-        let mut collected = false;
-        loop {
-            if self.trigger.due() && !collected {
-                self.collect_full();
-                collected = true;
-            }
-            let room = self.limit.saturating_sub(self.heap_bytes());
-            if let Some(bytes) = self.pools.refill(&self.memory, class, room) {
-                self.trigger.note_allocated(bytes);
-                self.stats.set_heap_bytes(self.heap_bytes());
-                // SAFETY: as in `allocate_object`.
-                return Ok(unsafe { self.pools.alloc_fast(&self.memory, class) }.expect("a new run has a free cell"));
-            }
-            if collected {
-                // After a full collection no free pool is left committed (it would have been
-                // taken), so what the heap holds is live cells and large objects: a new pool
-                // truly does not fit under the limit.
-                return Err(self.exhausted(self.pools.config().pool_bytes));
-            }
-            self.collect_full();
-            collected = true;
-        }
+        let refill = |heap: &mut Self| {
+            let room = heap.limit.saturating_sub(heap.heap_bytes());
+            let bytes = heap.pools.refill(&heap.memory, class, room)?;
+            heap.trigger.note_allocated(bytes);
+            heap.stats.set_heap_bytes(heap.heap_bytes());
+            // SAFETY: as in `allocate_object`.
+            Some(unsafe { heap.pools.alloc_fast(&heap.memory, class) }.expect("a new run has a free cell"))
+        };
+        // Refused after a full collection, no free pool is left committed (it would have been
+        // taken), so what the heap holds is live cells and large objects: a new pool truly
+        // does not fit under the limit.
+        gclab_space::allocate_collecting_once(self, self.trigger.due(), refill, Self::collect_full)
+            .ok_or_else(|| self.exhausted(self.pools.config().pool_bytes))
     }
 
     #[cold]
@@ -123,25 +114,17 @@ impl MarkSweepHeap {
             return Err(AllocError::too_large(slots, bytes, self.limit));
         }
         let footprint = LargeObjectSpace::footprint(size);
-        let mut collected = false;
-        if self.trigger.due() {
-            self.collect_full();
-            collected = true;
-        }
-        loop {
-            let granule = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit);
+        let take = |heap: &mut Self| {
+            let granule = heap.large.alloc_within(&mut heap.pools, &heap.memory, size, heap.limit);
             // Set even on a refusal: `alloc_within` may have returned arenas and pools first.
-            self.stats.set_heap_bytes(self.heap_bytes());
-            if let Some(granule) = granule {
-                self.trigger.note_allocated(footprint);
-                return Ok(granule);
+            heap.stats.set_heap_bytes(heap.heap_bytes());
+            if granule.is_some() {
+                heap.trigger.note_allocated(footprint);
             }
-            if collected {
-                return Err(self.exhausted(footprint));
-            }
-            self.collect_full();
-            collected = true;
-        }
+            granule
+        };
+        gclab_space::allocate_collecting_once(self, self.trigger.due(), take, Self::collect_full)
+            .ok_or_else(|| self.exhausted(footprint))
     }
 
     /// Marks everything reachable from the roots; returns the number of objects marked.
