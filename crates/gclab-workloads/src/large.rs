@@ -156,16 +156,18 @@ impl State {
 
     /// Walks an array's elements, checking each, and adds them to the checksum.
     fn check_array<H: Heap>(&mut self, heap: &H, array: ObjRef) -> Result<(), WorkloadError> {
-        let slots = heap.slot_count(array);
-        let recorded = u64::from_le_bytes(heap.data(array)[..8].try_into().expect("8 bytes"));
+        // Read through `Live` views: the array is validated once, its elements not at all.
+        let array = heap.live(array);
+        let slots = array.slot_count();
+        let recorded = u64::from_le_bytes(array.data()[..8].try_into().expect("8 bytes"));
         let mut sum = slots as u64;
         let mut bad = recorded != slots as u64;
         for index in 0..slots {
-            let element = heap.load(array, index);
+            let element = array.load(index);
             match (index % STRIDE == 0, element) {
                 (true, Some(element)) => {
-                    bad |= heap.load(element, 0) != Some(array);
-                    sum += u64::from_le_bytes(heap.data(element)[..8].try_into().expect("8 bytes"));
+                    bad |= element.load(0) != Some(array);
+                    sum += u64::from_le_bytes(element.data()[..8].try_into().expect("8 bytes"));
                 }
                 (false, None) => {}
                 _ => bad = true,
