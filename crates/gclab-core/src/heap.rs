@@ -325,8 +325,9 @@ pub trait Heap: Sized {
 
     /// Objects and bytes allocated since the heap was made, exact now. [`Stats`]'s
     /// `allocated_objects` and `allocated_bytes` may lag on a backend that counts allocation
-    /// in bulk rather than per object (the generational nursery settles its count at each
-    /// collection); this adds what is not counted yet. The default reads [`Heap::stats`].
+    /// in bulk rather than per object (marksweep counts per allocation run, the generational
+    /// nursery per fill, and both settle at each collection); this adds what is not counted
+    /// yet. The default reads [`Heap::stats`].
     fn allocated(&self) -> Allocated {
         let stats = self.stats();
         Allocated { objects: stats.allocated_objects, bytes: stats.allocated_bytes }
@@ -359,9 +360,14 @@ pub fn check_from_roots(slots: usize, from_roots: usize, depth: usize) {
 #[inline(never)]
 #[track_caller]
 fn from_roots_mistake(slots: usize, from_roots: usize, depth: usize) -> ! {
+    // Named for all the methods that come here (`allocate_from_roots`, `allocate_immutable`,
+    // `allocate_immutable_onto_roots`): the caller's line is in the panic's location.
     assert!(
         from_roots <= slots,
-        "allocate_from_roots: {from_roots} root-stack entries do not fit in an object of {slots} slots"
+        "allocating from the root stack: {from_roots} root-stack entries do not fit in an object of {slots} slots"
     );
-    panic!("root stack underflow: allocate_from_roots takes {from_roots} entries from a root stack of depth {depth}")
+    panic!(
+        "root stack underflow: allocating from the root stack takes {from_roots} entries from a root stack of depth \
+         {depth}"
+    )
 }

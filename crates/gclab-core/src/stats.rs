@@ -95,8 +95,9 @@ pub struct Stats {
     /// Total time the mutator was stopped for collection.
     pub gc_time: Duration,
     /// Objects allocated since the heap was made, as counted so far: a backend that counts
-    /// allocation in bulk (the generational nursery, at each collection) settles its count
-    /// now and then; [`Heap::allocated`](crate::Heap::allocated) is exact at any moment.
+    /// allocation in bulk (marksweep per allocation run, the generational nursery per fill)
+    /// settles its count at each collection; [`Heap::allocated`](crate::Heap::allocated) is
+    /// exact at any moment.
     pub allocated_objects: u64,
     /// Bytes allocated since the heap was made (object sizes as laid out, headers included),
     /// counted as `allocated_objects` is.

@@ -25,9 +25,10 @@ pub struct MarkSweepHeap {
     roots: Roots,
     trigger: Trigger,
     stats: Stats,
-    /// Allocations counted one by one: objects above [`EXACT_CLASS_BYTES`]. Smaller ones are
-    /// counted per run by the pool space ([`PoolSpace::cells_handed_out`]), so the fast path
-    /// touches no counter; [`Heap::allocated`] adds the two.
+    /// Allocations counted one by one: objects above [`EXACT_CLASS_BYTES`] and every object of
+    /// the large-object space. The others are counted per run by the pool space
+    /// ([`PoolSpace::cells_handed_out`]), so the fast path touches no counter;
+    /// [`Heap::allocated`] adds the two.
     counted: Allocated,
     limit: usize,
     /// The mark stack, kept between collections to reuse its allocation.
@@ -81,6 +82,13 @@ impl MarkSweepHeap {
 
     fn live_bytes(&self) -> usize {
         self.pools.live_bytes() + self.large.live_bytes()
+    }
+
+    /// Counts an allocation that no run counts (see `counted`).
+    #[inline]
+    fn count_one(&mut self, size: usize) {
+        self.counted.objects += 1;
+        self.counted.bytes += size as u64;
     }
 
     fn exhausted(&self, requested: usize) -> AllocError {
@@ -201,15 +209,21 @@ unsafe impl AllocateObject for MarkSweepHeap {
                     Some(granule) => granule,
                     None => self.alloc_small_slow(class)?,
                 };
+                if size > EXACT_CLASS_BYTES {
+                    // Smaller objects are counted by their run (a constant test for the usual
+                    // fixed-size objects).
+                    self.count_one(size);
+                }
                 (granule, false)
             }
-            None => (self.alloc_large(slots, bytes, size)?, true),
+            None => {
+                // Counted one by one, whatever the size: with pools configured to end below
+                // 512 bytes, small objects come here too.
+                let granule = self.alloc_large(slots, bytes, size)?;
+                self.count_one(size);
+                (granule, true)
+            }
         };
-        if size > EXACT_CLASS_BYTES {
-            // Below, the run counts (a constant test for the usual fixed-size objects).
-            self.counted.objects += 1;
-            self.counted.bytes += size as u64;
-        }
         // SAFETY: the space just handed out `granule` for an object of `size` bytes; it holds
         // no live object. Large-space pages are fresh (zero); pool cells are cleared but for
         // the first `filled` slots, which the caller (`allocate_from_roots`) writes at once.

@@ -210,8 +210,10 @@ impl PoolSpace {
         }
     }
 
-    /// The cells of `class` handed out since the space was made: one per allocation from
-    /// the space, freed or not. The fast path counts nothing; runs are counted when they open
+    /// The cells of `class` handed out by its runs since the space was made
+    /// ([`PoolSpace::alloc`], [`PoolSpace::alloc_fast`] after [`PoolSpace::refill`]), freed or
+    /// not; cells reused through the cell cache are not counted here (a backend that uses the
+    /// cache counts its allocations itself). The fast path counts nothing; runs are counted when they open
     /// and close, and an open run's unused cells are subtracted here. (A backend counts its
     /// allocations from this: see [`EXACT_CLASS_BYTES`](crate::EXACT_CLASS_BYTES) for when
     /// the cells' bytes are the objects' bytes.)

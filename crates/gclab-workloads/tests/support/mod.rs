@@ -70,6 +70,10 @@ impl<H: Heap> Heap for CollectEveryAlloc<H> {
         self.0.stats()
     }
 
+    fn allocated(&self) -> gclab_core::Allocated {
+        self.0.allocated()
+    }
+
     fn live_objects(&self) -> usize {
         self.0.live_objects()
     }
