@@ -117,8 +117,45 @@ pub fn check_isomorphic<H: Heap>(heap: &H, handles: &[Root], model: &Model) -> R
             let found = heap.try_load(h, i).map_err(bad)?;
             map.pair(expected, found, || format!("slot {i} of model object #{m} ({h:?})"))?;
         }
+        check_live_view(heap, h).map_err(|e| format!("model object #{m} ({h:?}) through Live: {e}"))?;
     }
     Ok(map.to_heap.len())
+}
+
+/// Checks that the unvalidated read path ([`gclab_core::Live`]) sees `obj` as the validated
+/// one does: the same reference back, tag, slot count, immutability and data, each slot's
+/// target (through `load`, `try_load` and `slots::<2>`), and the index check past the last
+/// slot. Run on every reachable object after every step, so every backend's `Live` is
+/// checked against its validated API in every state the property suite reaches.
+fn check_live_view<H: Heap>(heap: &H, obj: ObjRef) -> Result<(), String> {
+    let live = heap.try_live(obj).map_err(|e| format!("try_live rejects it: {e}"))?;
+    let same = |what: &str, a: String, b: String| {
+        if a == b {
+            Ok(())
+        } else {
+            Err(format!("{what}: {a} through Live, {b} validated"))
+        }
+    };
+    same("reference", format!("{:?}", live.obj_ref()), format!("{obj:?}"))?;
+    same("tag", format!("{:?}", live.tag()), format!("{:?}", heap.tag(obj)))?;
+    same("slot count", live.slot_count().to_string(), heap.slot_count(obj).to_string())?;
+    same("immutable", live.is_immutable().to_string(), heap.memory().resolve(obj).unwrap().is_immutable().to_string())?;
+    if live.data() != heap.data(obj) {
+        return Err("the data bytes differ".into());
+    }
+    let target = |slot: Option<gclab_core::Live<'_>>| slot.map(|l| l.obj_ref());
+    for i in 0..live.slot_count() {
+        let validated = heap.load(obj, i);
+        same(&format!("slot {i}"), format!("{:?}", target(live.load(i))), format!("{validated:?}"))?;
+        let tried = live.try_load(i).map_err(|e| format!("try_load({i}): {e}"))?;
+        same(&format!("slot {i} (try_load)"), format!("{:?}", target(tried)), format!("{validated:?}"))?;
+    }
+    if live.try_load(live.slot_count()).is_ok() {
+        return Err(format!("try_load({}) past the last slot succeeded", live.slot_count()));
+    }
+    let pair = live.slots::<2>().map(|[a, b]| [target(a), target(b)]);
+    let expected = (live.slot_count() >= 2).then(|| [heap.load(obj, 0), heap.load(obj, 1)]);
+    same("slots::<2>()", format!("{pair:?}"), format!("{expected:?}"))
 }
 
 /// Why [`apply`] could not apply a step.
