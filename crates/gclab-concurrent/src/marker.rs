@@ -29,7 +29,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 use crossbeam::utils::Backoff;
@@ -80,7 +80,10 @@ pub(crate) struct Shared {
     pub(crate) quiescent: AtomicBool,
     stop: AtomicBool,
     /// Objects scanned by markers, and marker CPU time (ns), since the heap was made.
+    /// `scanned` is added when a marker goes back to sleep; `progress` as it goes (every 32
+    /// objects), for the pacer to compare with its schedule.
     pub(crate) scanned: AtomicU64,
+    pub(crate) progress: AtomicU64,
     pub(crate) cpu_ns: AtomicU64,
     /// Grey objects taken from another marker's deque.
     pub(crate) steals: AtomicU64,
@@ -111,6 +114,7 @@ impl Shared {
             quiescent: AtomicBool::new(true),
             stop: AtomicBool::new(false),
             scanned: AtomicU64::new(0),
+            progress: AtomicU64::new(0),
             cpu_ns: AtomicU64::new(0),
             steals: AtomicU64::new(0),
         };
@@ -238,6 +242,7 @@ impl Shared {
                 unsafe { self.scan(g, stack) };
                 scanned += 1;
                 if scanned % 32 == 0 {
+                    self.progress.fetch_add(32, Ordering::Relaxed);
                     if stack.len() > 1 && local.is_empty() {
                         let half = stack.len() / 2;
                         stack.drain(..half).for_each(|g| local.push(g));
@@ -249,7 +254,10 @@ impl Shared {
             }
             match local.pop().or_else(|| self.find(local)) {
                 Some(g) => stack.push(g),
-                None => return scanned,
+                None => {
+                    self.progress.fetch_add(scanned % 32, Ordering::Relaxed);
+                    return scanned;
+                }
             }
         }
     }
@@ -275,6 +283,38 @@ impl Shared {
         }
         self.go_idle();
         scanned
+    }
+
+    /// A mutator **assist**: the mutator marks like a marker, but only a bounded increment:
+    /// at most `max_objects` objects and (checked every 16 objects) until `deadline`. Counted
+    /// busy meanwhile, on its private `stack`; whatever grey work is left on that stack when
+    /// it stops is handed to the injector before it counts itself idle (the mutator is the
+    /// injector's only producer, so the termination argument is unchanged), and the caller
+    /// wakes the markers if this returns `true` in its second field. Returns the objects
+    /// scanned and whether work was handed over.
+    pub(crate) fn assist_bounded(&self, stack: &mut Vec<u32>, max_objects: u64, deadline: Instant) -> (u64, bool) {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let mut scanned = 0;
+        'mark: while scanned < max_objects {
+            let Some(g) = stack.pop().or_else(|| self.steal_any()) else { break };
+            // SAFETY: as in `drain`: only grey work is ever on a stack, a deque or the injector.
+            unsafe { self.scan(g, stack) };
+            scanned += 1;
+            if scanned % 16 == 0 && Instant::now() >= deadline {
+                break 'mark;
+            }
+        }
+        let handed = !stack.is_empty();
+        for g in stack.drain(..) {
+            self.push(g);
+        }
+        self.go_idle();
+        (scanned, handed)
+    }
+
+    /// Whether grey work is visible to an assist (in the injector or a marker's deque).
+    pub(crate) fn work_visible(&self) -> bool {
+        self.has_work()
     }
 
     /// Takes one grey object from the injector or a marker's deque.
