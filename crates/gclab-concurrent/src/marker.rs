@@ -32,7 +32,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
-use crossbeam::utils::Backoff;
+use crossbeam::utils::{Backoff, CachePadded};
 use gclab_core::{Object, SideBitmap, GRANULE, HEADER_BYTES};
 use parking_lot::{Condvar, Mutex};
 
@@ -81,9 +81,11 @@ pub(crate) struct Shared {
     stop: AtomicBool,
     /// Objects scanned by markers, and marker CPU time (ns), since the heap was made.
     /// `scanned` is added when a marker goes back to sleep; `progress` as it goes (every 32
-    /// objects), for the pacer to compare with its schedule.
+    /// objects), for the pacer to compare with its schedule: one counter per marker, each
+    /// on its own cache line and written only by its marker (a shared counter bounced
+    /// between the markers' cores every 32 objects).
     pub(crate) scanned: AtomicU64,
-    pub(crate) progress: AtomicU64,
+    progress: Vec<CachePadded<AtomicU64>>,
     pub(crate) cpu_ns: AtomicU64,
     /// Grey objects taken from another marker's deque.
     pub(crate) steals: AtomicU64,
@@ -114,7 +116,7 @@ impl Shared {
             quiescent: AtomicBool::new(true),
             stop: AtomicBool::new(false),
             scanned: AtomicU64::new(0),
-            progress: AtomicU64::new(0),
+            progress: (0..markers).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
             cpu_ns: AtomicU64::new(0),
             steals: AtomicU64::new(0),
         };
@@ -232,7 +234,7 @@ impl Shared {
     /// (the oldest entries, nearest the roots, head the largest subgraphs). When both are
     /// empty it takes from the injector and steals. The caller has counted itself busy, which
     /// covers whatever the stack holds. Returns the objects scanned.
-    fn drain(&self, local: &Worker<u32>, stack: &mut Vec<u32>) -> u64 {
+    fn drain(&self, local: &Worker<u32>, stack: &mut Vec<u32>, progress: &AtomicU64) -> u64 {
         let mut scanned = 0u64;
         loop {
             while let Some(g) = stack.pop() {
@@ -242,7 +244,8 @@ impl Shared {
                 unsafe { self.scan(g, stack) };
                 scanned += 1;
                 if scanned % 32 == 0 {
-                    self.progress.fetch_add(32, Ordering::Relaxed);
+                    // Only this marker writes its counter: no read-modify-write needed.
+                    progress.store(progress.load(Ordering::Relaxed) + 32, Ordering::Relaxed);
                     if stack.len() > 1 && local.is_empty() {
                         let half = stack.len() / 2;
                         stack.drain(..half).for_each(|g| local.push(g));
@@ -255,7 +258,7 @@ impl Shared {
             match local.pop().or_else(|| self.find(local)) {
                 Some(g) => stack.push(g),
                 None => {
-                    self.progress.fetch_add(scanned % 32, Ordering::Relaxed);
+                    progress.store(progress.load(Ordering::Relaxed) + scanned % 32, Ordering::Relaxed);
                     return scanned;
                 }
             }
@@ -312,6 +315,16 @@ impl Shared {
         (scanned, handed)
     }
 
+    /// Objects scanned so far by the markers (as of their last update, every 32 objects).
+    pub(crate) fn progress(&self) -> u64 {
+        self.progress.iter().map(|p| p.load(Ordering::Relaxed)).sum()
+    }
+
+    /// Objects scanned so far by each marker.
+    pub(crate) fn progress_by_marker(&self) -> Vec<u64> {
+        self.progress.iter().map(|p| p.load(Ordering::Relaxed)).collect()
+    }
+
     /// Whether grey work is visible to an assist (in the injector or a marker's deque).
     pub(crate) fn work_visible(&self) -> bool {
         self.has_work()
@@ -361,13 +374,14 @@ pub(crate) fn spawn(shared: &Arc<Shared>, workers: Vec<Worker<u32>>) -> Vec<Join
             let shared = Arc::clone(shared);
             std::thread::Builder::new()
                 .name(format!("gclab-marker-{i}"))
-                .spawn(move || marker_loop(&shared, &local))
+                .spawn(move || marker_loop(&shared, &local, i))
                 .expect("spawning a marker thread")
         })
         .collect()
 }
 
-fn marker_loop(shared: &Shared, local: &Worker<u32>) {
+fn marker_loop(shared: &Shared, local: &Worker<u32>, index: usize) {
+    let progress = &shared.progress[index];
     background_priority();
     let mut seen = 0;
     let mut stack = Vec::new();
@@ -387,7 +401,7 @@ fn marker_loop(shared: &Shared, local: &Worker<u32>) {
         // Mark, and keep stealing while other markers are busy (they may have work to share).
         'work: loop {
             shared.busy.fetch_add(1, Ordering::SeqCst);
-            scanned += shared.drain(local, &mut stack);
+            scanned += shared.drain(local, &mut stack, progress);
             shared.go_idle();
             let backoff = Backoff::new();
             loop {

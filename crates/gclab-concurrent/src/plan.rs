@@ -300,8 +300,8 @@ impl ConcurrentHeap {
         self.phase != Phase::Idle
     }
 
-    /// The wall time of the last cycle's marking, from the end of its initial handshake to
-    /// the start of its final one.
+    /// The wall time of the last cycle's marking, from the moment its initial handshake
+    /// starts shading the roots (a marker may take them at once) to its final handshake.
     pub fn last_mark_time(&self) -> Duration {
         self.counters.last_mark
     }
@@ -314,6 +314,32 @@ impl ConcurrentHeap {
             self.stall(true);
         }
         self.initial_mark(true);
+    }
+
+    /// Benchmark hook: waits, without marking, for the markers to finish the marking in
+    /// progress (the mutator blocks on the markers' idle condition variable, so the marking
+    /// is theirs alone), then runs the final handshake; logged as one allocation stall.
+    /// Returns at once when no marking runs. The parallel-marking benchmark uses it to time
+    /// 1 and 2 markers without the mutator's help.
+    #[doc(hidden)]
+    pub fn wait_for_markers(&mut self) {
+        if !self.marking {
+            return;
+        }
+        let timer = self.stats.begin_pause(self.live_bytes());
+        while self.marking {
+            self.flush_buffer();
+            self.shared.wait_terminated();
+            self.final_mark(false);
+        }
+        self.stats.end_pause(timer, CollectionKind::AllocationStall, self.live_bytes());
+    }
+
+    /// Objects scanned by each marker thread since the heap was made (updated every 32
+    /// objects): how the markers shared the work.
+    #[doc(hidden)]
+    pub fn scanned_by_marker(&self) -> Vec<u64> {
+        self.shared.progress_by_marker()
     }
 
     /// Test hook: holds the markers before their next scan (`true`), or lets them go. Held
@@ -360,6 +386,10 @@ impl ConcurrentHeap {
         self.marking = true;
         self.attention = true;
         self.large_black = true;
+        // Marking starts here: a marker still awake from the last cycle may take the first
+        // root at once, and the woken ones may run before this handshake returns (so the
+        // mark time is not read after the wake-up, which would miss what they did by then).
+        self.counters.mark_started = Some(Instant::now());
         let shared = &self.shared;
         self.roots.for_each(|root| {
             let granule = root.granule();
@@ -374,7 +404,6 @@ impl ConcurrentHeap {
             self.stats.end_pause(timer, CollectionKind::InitialMark, self.live_bytes());
             self.note_handshake(cpu_before);
         }
-        self.counters.mark_started = Some(Instant::now());
     }
 
     /// Adds the handshake just logged to the wall and CPU totals.
@@ -571,7 +600,7 @@ impl ConcurrentHeap {
 
     /// Objects scanned so far by the markers and the mutator.
     fn mark_progress(&self) -> u64 {
-        self.shared.progress.load(Ordering::Relaxed) + self.counters.mutator_marked
+        self.shared.progress() + self.counters.mutator_marked
     }
 
     /// At the initial handshake: the work this marking is expected to do, and the allocation
@@ -581,7 +610,7 @@ impl ConcurrentHeap {
         let pacer = &mut self.pacer;
         pacer.work_expected = if pacer.last_work > 0 { pacer.last_work } else { self.pools.live_objects() as u64 + 1 };
         pacer.progress_at_start = progress;
-        pacer.marker_progress_at_start = self.shared.progress.load(Ordering::Relaxed);
+        pacer.marker_progress_at_start = self.shared.progress();
         pacer.allocated_at_start = self.stats.allocated_bytes;
         if let Some((since, allocated)) = pacer.rate_from.take() {
             let elapsed = since.elapsed().as_secs_f64();
@@ -594,7 +623,7 @@ impl ConcurrentHeap {
     /// At the end of marking: the work it did and the markers' rate.
     fn pacer_end_marking(&mut self) {
         let progress = self.mark_progress();
-        let marker_progress = self.shared.progress.load(Ordering::Relaxed);
+        let marker_progress = self.shared.progress();
         let pacer = &mut self.pacer;
         pacer.last_work = progress.saturating_sub(pacer.progress_at_start).max(1);
         let seconds = self.counters.last_mark.as_secs_f64();
