@@ -739,7 +739,10 @@ impl ConcurrentHeap {
             }
         }
         if self.phase == Phase::Sweeping {
-            let budget = if self.trigger.due() { self.sweep_budget * 8 } else { self.sweep_budget };
+            // Eight times larger once the pacer wants the next marking to start (or the goal
+            // is passed): the sweep must end before it can.
+            let hurry = self.trigger.used() >= self.start_at || self.trigger.due();
+            let budget = if hurry { self.sweep_budget * 8 } else { self.sweep_budget };
             self.sweep_increment(budget, true);
         }
         if self.phase == Phase::Idle && (self.stress || self.trigger.used() >= self.start_at) {
