@@ -94,7 +94,7 @@
 //! whether or not they are still reachable: they do not raise the goal, and the next cycle's
 //! budget does not pay for them, so the bytes in use peak at the goal plus one cycle's
 //! allocation). Marking starts when the bytes counted since reach `goal − headroom`, the
-//! headroom being what the mutator, at its allocation rate outside marking, allocates while
+//! headroom being what the mutator, at its allocation rate over the last cycle, allocates while
 //! the markers alone, at their rate in the last marking, redo the last marking's work, plus
 //! a quarter (clamped to between 1/16 of the goal and `goal − traced`). While marking, every
 //! allocation slow path (a new 16 KiB run, a large object) compares the share of the

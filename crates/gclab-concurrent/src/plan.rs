@@ -157,8 +157,8 @@ struct Pacer {
     last_work: u64,
     /// The markers' own rate in the last marking, in objects per second.
     marker_rate: f64,
-    /// The mutator's allocation rate outside marking, in bytes per second, and where its
-    /// measurement started (the end of the last marking).
+    /// The mutator's allocation rate over the last whole cycle, in bytes per second, and
+    /// where its measurement started (the last initial handshake).
     alloc_rate: f64,
     rate_from: Option<(Instant, u64)>,
 }
@@ -612,12 +612,17 @@ impl ConcurrentHeap {
         pacer.progress_at_start = progress;
         pacer.marker_progress_at_start = self.shared.progress();
         pacer.allocated_at_start = self.stats.allocated_bytes;
-        if let Some((since, allocated)) = pacer.rate_from.take() {
-            let elapsed = since.elapsed().as_secs_f64();
+        // Over a whole cycle (from the last initial handshake), marking and sweeping
+        // included: measured from the end of marking only, the rate swung with the length of
+        // the gap (the sweep's increments slow allocation down), and so did the start.
+        let now = Instant::now();
+        if let Some((since, allocated)) = pacer.rate_from {
+            let elapsed = now.duration_since(since).as_secs_f64();
             if elapsed > 0.001 {
                 pacer.alloc_rate = (self.stats.allocated_bytes - allocated) as f64 / elapsed;
             }
         }
+        pacer.rate_from = Some((now, self.stats.allocated_bytes));
     }
 
     /// At the end of marking: the work it did and the markers' rate.
@@ -631,12 +636,11 @@ impl ConcurrentHeap {
         if seconds > 0.0005 && by_markers > 0 {
             pacer.marker_rate = by_markers as f64 / seconds;
         }
-        pacer.rate_from = Some((Instant::now(), self.stats.allocated_bytes));
     }
 
     /// Where the next marking starts, for a goal of `next` bytes with `traced` bytes found
     /// live: early enough that the markers alone, at the last marking's rate, finish the
-    /// last marking's work before the mutator, at its allocation rate outside marking, fills
+    /// last marking's work before the mutator, at its allocation rate over the last cycle, fills
     /// the goal (plus a quarter for safety). Never before the live bytes (at once, that is,
     /// when the markers cannot keep up: assists then do the rest), never later than
     /// `next − next / 16`.
