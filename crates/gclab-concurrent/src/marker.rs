@@ -295,24 +295,54 @@ impl Shared {
     /// injector's only producer, so the termination argument is unchanged), and the caller
     /// wakes the markers if this returns `true` in its second field. Returns the objects
     /// scanned and whether work was handed over.
+    ///
+    /// The time is checked every 256 units of work (an object and each of its slots count
+    /// one), and an object of more than [`ASSIST_MAX_SLOTS`] slots is not scanned but handed
+    /// back to the markers with the rest (one object of a million slots would take a
+    /// millisecond), so an assist overruns its deadline by at most about 4,400 slot reads.
     pub(crate) fn assist_bounded(&self, stack: &mut Vec<u32>, max_objects: u64, deadline: Instant) -> (u64, bool) {
         self.busy.fetch_add(1, Ordering::SeqCst);
         let mut scanned = 0;
-        'mark: while scanned < max_objects {
+        let mut deferred = Vec::new();
+        let (mut work, mut next_check) = (0, 256);
+        while scanned < max_objects {
             let Some(g) = stack.pop().or_else(|| self.steal_any()) else { break };
-            // SAFETY: as in `drain`: only grey work is ever on a stack, a deque or the injector.
-            unsafe { self.scan(g, stack) };
-            scanned += 1;
-            if scanned % 16 == 0 && Instant::now() >= deadline {
-                break 'mark;
+            // SAFETY: as in `drain`: only grey work is ever on a stack, a deque or the
+            // injector, and grey work is an allocated object start.
+            let slots = unsafe { self.slots_of(g) };
+            if slots > ASSIST_MAX_SLOTS {
+                deferred.push(g);
+                work += 1;
+            } else {
+                // SAFETY: as above.
+                unsafe { self.scan(g, stack) };
+                scanned += 1;
+                work += 1 + slots;
+            }
+            if work >= next_check {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                next_check = work + 256;
             }
         }
-        let handed = !stack.is_empty();
-        for g in stack.drain(..) {
+        let handed = !stack.is_empty() || !deferred.is_empty();
+        for g in stack.drain(..).chain(deferred) {
             self.push(g);
         }
         self.go_idle();
         (scanned, handed)
+    }
+
+    /// The slot count of the grey object at `granule`.
+    ///
+    /// # Safety
+    /// As [`Shared::scan`].
+    #[inline]
+    unsafe fn slots_of(&self, granule: u32) -> usize {
+        // SAFETY: the caller's contract: an allocated object start inside the region, whose
+        // header was written before it became grey work (see `scan`).
+        unsafe { Object::from_addr(self.base.0.add(granule as usize * GRANULE)) }.slot_count()
     }
 
     /// Objects scanned so far by the markers (as of their last update, every 32 objects).
@@ -364,6 +394,10 @@ impl Shared {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
     }
 }
+
+/// The most slots of an object a mutator assist scans; larger objects are left to the
+/// markers.
+pub(crate) const ASSIST_MAX_SLOTS: usize = 4096;
 
 /// Starts one marker thread per deque.
 pub(crate) fn spawn(shared: &Arc<Shared>, workers: Vec<Worker<u32>>) -> Vec<JoinHandle<()>> {

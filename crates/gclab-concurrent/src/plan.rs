@@ -137,6 +137,10 @@ struct Counters {
     assist_cpu_ns: u64,
     /// The most mutator CPU time one assist took.
     assist_cpu_max_ns: u64,
+    /// The longest sweep step of the large space (every dead large object freed at once,
+    /// inside one allocation's sweep increment) and the most objects it freed.
+    large_sweep_max_ns: u64,
+    large_freed_max: u64,
     /// Handshakes and assists whose wall time exceeded the mutator's CPU time in them by
     /// more than 200 µs: the system ran something else on the mutator's core mid-pause.
     descheduled_pauses: u64,
@@ -488,7 +492,11 @@ impl ConcurrentHeap {
             // Every dead small object is invalid now; free the dead large objects before any
             // small cell is freed (a dead large object may refer to a dead small one).
             // SAFETY: as above, for the large space.
+            let large_started = Instant::now();
             let (objects, bytes) = unsafe { self.large.sweep(&self.memory, &self.shared.marks) };
+            let large_ns = large_started.elapsed().as_nanos() as u64;
+            self.counters.large_sweep_max_ns = self.counters.large_sweep_max_ns.max(large_ns);
+            self.counters.large_freed_max = self.counters.large_freed_max.max(objects as u64);
             self.large_black = false;
             self.counters.objects_freed += objects as u64;
             self.counters.bytes_freed += bytes as u64;
@@ -557,6 +565,8 @@ impl ConcurrentHeap {
             ("assist_cpu_us", c.assist_cpu_ns / 1000),
             ("assist_cpu_max_us", c.assist_cpu_max_ns / 1000),
             ("descheduled_pauses", c.descheduled_pauses),
+            ("large_sweep_max_us", c.large_sweep_max_ns / 1000),
+            ("large_freed_max", c.large_freed_max),
             ("barrier_slow_path", c.barrier_slow_path),
             ("allocated_black", c.allocated_black),
             ("handshake_retries", c.handshake_retries),

@@ -111,3 +111,43 @@ fn assists_alone_finish_marking_when_the_markers_are_held() {
     assert_eq!(heap.live_objects() as u64, NODES);
     heap.verify().unwrap();
 }
+
+/// An assist never scans an object of more than 4096 slots (one of a million slots would
+/// take a millisecond): it hands such an object back to the markers. With the markers held,
+/// a rooted 10,000-slot array is therefore never scanned by assists, and marking cannot end
+/// until the markers are let go; then it ends, and the checkmark oracle finds nothing white.
+#[test]
+fn assists_leave_huge_objects_to_the_markers() {
+    let config = ConcurrentConfig {
+        heap: HeapConfig::default().heap_limit(64 << 20).initial_trigger(256 << 10),
+        checkmark: true,
+        markers: 1,
+        ..ConcurrentConfig::default()
+    };
+    let mut heap = ConcurrentHeap::with_backend_config(config).unwrap();
+    let array = heap.allocate(Tag(1), 10_000, 0).unwrap();
+    heap.push_root(Some(array));
+    for i in 0..10_000 {
+        let element = heap.allocate(Tag(2), 0, 8).unwrap();
+        let array = heap.root_at(0).unwrap();
+        heap.store(array, i, Some(element));
+    }
+    heap.collect(CollectionKind::Full);
+    heap.hold_markers(true);
+    heap.start_cycle();
+    for _ in 0..200_000 {
+        heap.allocate(Tag(3), 0, 48).unwrap();
+    }
+    assert!(heap.stats().collections(CollectionKind::Assist) > 0, "the mutator assisted");
+    assert!(heap.is_marking(), "assists scanned the 10,000-slot array");
+    heap.hold_markers(false);
+    let mut allocations = 0;
+    while heap.is_marking() {
+        heap.allocate(Tag(3), 0, 48).unwrap();
+        allocations += 1;
+        assert!(allocations < 10_000_000, "marking never ended");
+    }
+    heap.collect(CollectionKind::Full);
+    assert_eq!(heap.live_objects(), 10_001);
+    heap.verify().unwrap();
+}
