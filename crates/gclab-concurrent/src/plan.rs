@@ -137,8 +137,9 @@ struct Counters {
     assist_cpu_ns: u64,
     /// The most mutator CPU time one assist took.
     assist_cpu_max_ns: u64,
-    /// The longest sweep step of the large space (every dead large object freed at once,
-    /// inside one allocation's sweep increment) and the most objects it freed.
+    /// The longest large-space step of one sweep increment (invalidating the cycle's dead
+    /// large objects, releasing the pages of a few) and the most large objects one cycle
+    /// freed.
     large_sweep_max_ns: u64,
     large_freed_max: u64,
     /// Handshakes and assists whose wall time exceeded the mutator's CPU time in them by
@@ -488,22 +489,29 @@ impl ConcurrentHeap {
         let progress = unsafe { self.pools.sweep_some(&self.memory, &self.shared.marks, budget) };
         self.counters.objects_freed += progress.objects as u64;
         self.counters.bytes_freed += progress.bytes as u64;
+        let large_started = Instant::now();
         if progress.invalidated_all {
-            // Every dead small object is invalid now; free the dead large objects before any
-            // small cell is freed (a dead large object may refer to a dead small one).
+            // Every dead small object is invalid now; invalidate the dead large objects too
+            // before any small cell is freed (a dead large object may refer to a dead small
+            // one): a bit test per large object, a bit clear per dead one, no system call.
             // SAFETY: as above, for the large space.
-            let large_started = Instant::now();
-            let (objects, bytes) = unsafe { self.large.sweep(&self.memory, &self.shared.marks) };
-            let large_ns = large_started.elapsed().as_nanos() as u64;
-            self.counters.large_sweep_max_ns = self.counters.large_sweep_max_ns.max(large_ns);
-            self.counters.large_freed_max = self.counters.large_freed_max.max(objects as u64);
+            let (objects, bytes) = unsafe { self.large.invalidate_dead(&self.memory, &self.shared.marks) };
             self.large_black = false;
             self.counters.objects_freed += objects as u64;
             self.counters.bytes_freed += bytes as u64;
+            self.counters.large_freed_max = self.counters.large_freed_max.max(objects as u64);
+        }
+        if self.large.invalidated_objects() > 0 {
+            // Their pages go back to the system one object per increment (a system call,
+            // proportional to its pages), all at once when finishing the sweep.
+            let objects = if budget == usize::MAX { usize::MAX } else { 1 };
+            self.large.release_invalidated(&self.memory, objects);
             self.stats.set_heap_bytes(self.heap_bytes());
         }
+        let large_ns = large_started.elapsed().as_nanos() as u64;
+        self.counters.large_sweep_max_ns = self.counters.large_sweep_max_ns.max(large_ns);
         self.counters.sweep_ns += started.elapsed().as_nanos() as u64;
-        if self.pools.lazy_sweep() == LazySweep::Done {
+        if self.pools.lazy_sweep() == LazySweep::Done && self.large.invalidated_objects() == 0 {
             self.end_cycle(count_cycle);
         }
     }

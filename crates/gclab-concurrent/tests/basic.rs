@@ -151,3 +151,30 @@ fn assists_leave_huge_objects_to_the_markers() {
     assert_eq!(heap.live_objects(), 10_001);
     heap.verify().unwrap();
 }
+
+/// Dead large objects are invalidated at once when the sweep reaches them and their pages
+/// released one object per sweep increment: `verify()` holds at every step in between, and
+/// the large space's memory comes back.
+#[test]
+fn dead_large_objects_are_released_in_steps() {
+    let mut heap =
+        ConcurrentHeap::with_config(HeapConfig::default().heap_limit(256 << 20).initial_trigger(4 << 20)).unwrap();
+    let keep = heap.allocate(Tag(1), 20_000, 0).unwrap();
+    heap.push_root(Some(keep));
+    for i in 0..3_000u32 {
+        heap.allocate(Tag(2), 10_000 + (i as usize % 7) * 1000, 0).unwrap(); // dead at once
+        for _ in 0..20 {
+            heap.allocate(Tag(3), 1, 8).unwrap();
+        }
+        if i % 10 == 0 {
+            heap.verify().unwrap_or_else(|e| panic!("after {i} large objects: {e}"));
+        }
+    }
+    heap.collect(CollectionKind::Full);
+    heap.verify().unwrap();
+    assert_eq!(heap.live_objects(), 1);
+    let counters = &heap.stats().counters;
+    assert!(counters["cycles"] >= 10, "{counters:?}");
+    assert!(counters["large_freed_max"] > 1, "several dead large objects per cycle: {counters:?}");
+    assert!(heap.heap_bytes() < 16 << 20, "released: {} bytes held", heap.heap_bytes());
+}
