@@ -31,9 +31,11 @@
 //! The lazy sweep is done by the mutator, a few pools (`sweep_budget`, default 32) at every
 //! allocation slow path (a new 16 KiB run) and safepoint, in two stages (see
 //! `gclab_space`'s `PoolSpace::begin_lazy_sweep`): first every dead small object is
-//! *invalidated* (its valid bit cleared; nothing freed), then dead large objects are freed,
-//! then dead small cells are *freed* onto their pools' free lists; a pool is freed before a
-//! run is opened on it. The next cycle starts only after the sweep is done.
+//! *invalidated* (its valid bit cleared; nothing freed), then dead large objects are
+//! invalidated too (at one step, no system call), then dead small cells are *freed* onto
+//! their pools' free lists, a pool before a run is opened on it, while the dead large
+//! objects' pages are released one object per increment. The next cycle starts only after
+//! the sweep is done.
 //!
 //! # Invariants
 //!
@@ -82,7 +84,10 @@
 //!   a buffer push for each one that was white); an allocation sets its mark bit.
 //! - The initial handshake is proportional to the roots; the final one to the barrier buffer
 //!   (at most 256 entries) plus a check of the queues (and, in checkmark mode only, a full
-//!   re-mark). Dead large objects are freed at one sweep step (their count, not the heap).
+//!   re-mark). Dead large objects are invalidated at one sweep step (a mark test per large
+//!   object, no system call) and their pages released one object per later step.
+//! - A mutator assist (while marking is behind the pacer's schedule) is at most 50 µs and
+//!   4096 objects of at most 4096 slots each, logged as a pause.
 //! - Time to safepoint: the mutator runs a handshake at its next allocation, store or
 //!   `safepoint()` call after the markers went quiet; a loop that does none of these delays
 //!   the end of marking (it never blocks the markers, and nothing waits for it).
