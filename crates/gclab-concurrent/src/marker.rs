@@ -265,8 +265,8 @@ impl Shared {
         }
     }
 
-    /// The mutator helps marking (when it must wait for marking to end: a stall, a full
-    /// collection): it marks like a marker until it finds no grey work anywhere, counted
+    /// The mutator helps marking (when it must wait for marking to end: a full collection,
+    /// `start_cycle` during a cycle): it marks like a marker until it finds no grey work anywhere, counted
     /// busy while it may hold some, on its own private `stack`, which nobody steals from.
     /// It pushes nothing to the injector, so the termination argument is unchanged.
     /// Returns the objects it scanned.

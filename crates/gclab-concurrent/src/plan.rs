@@ -30,9 +30,10 @@ const PACE_SIXTEENTHS: u128 = 14;
 /// Configuration of a [`ConcurrentHeap`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConcurrentConfig {
-    /// Limit, trigger and growth (shared by every backend). The trigger is the heap *goal*:
-    /// marking starts before it (see [`ConcurrentHeap`]'s pacing), and an allocation that
-    /// passes it while a cycle is still running waits for the cycle (an allocation stall).
+    /// Limit, trigger and growth (shared by every backend). The trigger is the heap *goal*
+    /// (grown from the bytes the last marking traced): marking starts before it (see the
+    /// crate documentation's pacing), and while marking is behind schedule, or the goal is
+    /// passed, allocation slow paths run bounded mutator assists (logged pauses).
     pub heap: HeapConfig,
     /// Arena, pool and largest-small-object sizes.
     pub pools: PoolConfig,
