@@ -3,7 +3,7 @@
 //! A graph of `n` nodes is built, each with [`EDGES`] edges to random earlier nodes and a
 //! value, and held in a *table*: a spine object of `⌈n / CHUNK⌉` slots, each referring to a
 //! chunk of [`CHUNK`] node slots (chunks stay under the pool space's largest size class, so the
-//! table is not one huge object). Then [`OPS_PER_NODE`] × `n` operations, drawn by a seeded
+//! table is not one huge object). Then `n` / [`NODES_PER_OP`] operations, drawn by a seeded
 //! generator:
 //!
 //! - 55%: **replace an edge** — a random node's random edge is pointed at another random node
@@ -16,18 +16,18 @@
 //!
 //! Each operation also makes **short-lived temporaries**, as an operation in a managed
 //! language allocates and drops boxed values, iterator states and small strings: between
-//! [`TEMPS_MIN`] and [`TEMPS_MAX`] of them (26 on average; the count is drawn from a second
+//! [`TEMPS_MIN`] and [`TEMPS_MAX`] of them (52 on average; the count is drawn from a second
 //! generator, so the operations are the same as without them), each a 56-byte object (a
 //! node's size class) with one slot referring to the node the operation touched and
 //! [`TEMP_BYTES`] bytes whose first word is the operation's number and whose last is the
 //! node's value (read back into the checksum). None is rooted or stored in the graph: each is
-//! garbage once the next is made. They are most of what is allocated (about 1.5 KB per
+//! garbage once the next is made. They are most of what is allocated (about 2.9 KB per
 //! operation against at most 8 nodes), so allocation is many times the live graph and every
 //! tracing backend collects tens of times at the default size, while what a full collection
 //! traces stays the graph.
 //!
 //! The live graph stays near `n` nodes (56 bytes each; replaced nodes that other nodes' edges
-//! still reach and hung rings add up to half as many again by the end), so a stop-the-world
+//! still reach and hung rings add up to a quarter as many again by the end), so a stop-the-world
 //! collector's full collections each trace it all: this is the workload whose pause log
 //! matters. The checksum sums every value read by the operations, every temporary's last
 //! word, and, at the end, every table node's value and its edges' values: it depends only on
@@ -36,7 +36,7 @@
 //! It prints one line, e.g. for n = 10000 (`\t` stands for a tab):
 //!
 //! ```text
-//! graph of 10000 nodes, 10000 operations (5558 edges replaced, 3050 nodes replaced, 472 cycles, 259162 temporaries)\t check: 2334782013
+//! graph of 10000 nodes, 5000 operations (2779 edges replaced, 1530 nodes replaced, 234 cycles, 258795 temporaries)\t check: 2067466289
 //! ```
 
 use std::io::Write;
@@ -64,14 +64,16 @@ pub const CHUNK: usize = 1_000;
 /// The tag of a temporary.
 pub const TEMP_TAG: Tag = Tag(13);
 
-/// Operations, as a multiple of the graph's size.
-pub const OPS_PER_NODE: u64 = 1;
+/// Nodes of the graph per operation: `n / 2` operations. (Fewer operations leave fewer
+/// replaced nodes and rings reachable, so the graph each full collection traces stays nearer
+/// `n` nodes; the temporaries, not the operations, make the allocation.)
+pub const NODES_PER_OP: u64 = 2;
 
 /// The fewest temporaries an operation makes.
-pub const TEMPS_MIN: usize = 8;
+pub const TEMPS_MIN: usize = 16;
 
 /// The most temporaries an operation makes.
-pub const TEMPS_MAX: usize = 44;
+pub const TEMPS_MAX: usize = 88;
 
 /// Payload bytes of a temporary (with its one slot and the header, a 56-byte object: a node's
 /// size class).
@@ -90,7 +92,7 @@ pub struct Churn;
 impl Workload for Churn {
     const INFO: WorkloadInfo = WorkloadInfo {
         name: "churn",
-        description: "the pause-time workload: a live graph of N nodes mutated N times (edges \
+        description: "the pause-time workload: a live graph of N nodes mutated N/2 times (edges \
                       and nodes replaced, cycles built and dropped), each operation dropping \
                       dozens of short-lived temporaries",
         size_meaning: "the number of nodes in the live graph",
@@ -132,7 +134,7 @@ pub fn churn<H: Heap, W: Write>(heap: &mut H, n: u32, out: &mut W) -> Result<u64
     let result = graph.run(heap);
     heap.truncate_roots(base);
     let counts = result?;
-    let ops = n as u64 * OPS_PER_NODE;
+    let ops = n as u64 / NODES_PER_OP;
     writeln!(
         out,
         "graph of {n} nodes, {ops} operations ({} edges replaced, {} nodes replaced, {} cycles, {} \
@@ -160,7 +162,7 @@ impl Graph {
     fn run<H: Heap>(&mut self, heap: &mut H) -> Result<Counts, WorkloadError> {
         self.build(heap)?;
         let mut counts = Counts::default();
-        for op in 0..self.n as u64 * OPS_PER_NODE {
+        for op in 0..self.n as u64 / NODES_PER_OP {
             let touched = match self.rng.below(100) {
                 0..55 => {
                     counts.edges += 1;
