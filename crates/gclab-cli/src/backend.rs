@@ -129,6 +129,7 @@ impl Backend {
             #[cfg(feature = "concurrent")]
             Backend::Concurrent => {
                 "the handshakes of each concurrent cycle (initial mark: roots; final mark: barrier buffers drained), \
+                 mutator assists (a bounded increment of marking at an allocation while marking is behind), \
                  allocation stalls (the mutator waited for a cycle), and full collections asked for"
             }
         }

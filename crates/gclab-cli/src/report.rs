@@ -107,7 +107,7 @@ pub struct RunReport {
     /// The backend's own counters.
     pub counters: BTreeMap<String, u64>,
     /// The pauses by kind (`full`, `minor`, `free-burst`, and a concurrent collector's
-    /// phases `initial-mark`, `final-mark`, `allocation-stall`).
+    /// phases `initial-mark`, `final-mark`, `allocation-stall`, `assist`).
     #[serde(default)]
     pub pauses_by_kind: BTreeMap<String, PhaseSummary>,
     /// Every pause, in order.

@@ -1,9 +1,17 @@
 //! Parallel marking: the full-heap mark rate of the concurrent backend with 1 and 2 marker
 //! threads, on a rooted binary tree of 1,048,575 objects (every object live).
 //!
-//! Each iteration runs a full collection (`collect(Full)`: a whole cycle with the mutator
-//! waiting) and counts only its marking: from the end of the initial handshake to
-//! termination (`ConcurrentHeap::last_mark_time`), so the figure is the markers' rate.
+//! Two groups:
+//!
+//! - `parallel-marking`: each iteration runs a full collection (`collect(Full)`: a whole
+//!   cycle with the mutator waiting) and counts only its marking, from the end of the initial
+//!   handshake to termination (`ConcurrentHeap::last_mark_time`). The mutator *helps* mark in
+//!   a full collection, so "1 marker" is two threads marking and "2 markers" three.
+//! - `markers-alone`: each iteration starts a cycle, then the mutator waits for the markers
+//!   without marking (`ConcurrentHeap::wait_for_markers`) and finishes the sweep; only the
+//!   marking is counted, as above. "1 marker" is one thread marking, "2 markers" two: the
+//!   speed-up of parallel marking itself.
+//!
 //! `cargo bench -p gclab-concurrent --bench parallel_marking`; criterion reports objects
 //! marked per second.
 
@@ -29,19 +37,36 @@ fn tree(heap: &mut ConcurrentHeap, depth: u32) -> ObjRef {
     heap.allocate_from_roots(Tag(1), 2, 0, 2).expect("the tree fits")
 }
 
+/// A heap with `markers` marker threads holding the rooted tree, collected once.
+fn tree_heap(markers: usize) -> ConcurrentHeap {
+    let mut heap = ConcurrentHeap::with_backend_config(ConcurrentConfig { markers, ..ConcurrentConfig::default() })
+        .expect("a valid configuration");
+    let root = tree(&mut heap, DEPTH);
+    heap.push_root(Some(root));
+    heap.collect(CollectionKind::Full);
+    heap
+}
+
+fn report(heap: &ConcurrentHeap, markers: usize, nodes: u64) {
+    assert_eq!(heap.live_objects() as u64, nodes);
+    let counters = &heap.stats().counters;
+    eprintln!(
+        "{markers} markers: {} objects marked by markers, {} by the mutator, {} stolen from another marker, {} µs of \
+         marker CPU",
+        counters["objects_marked"],
+        counters["objects_marked_by_mutator"],
+        counters["marker_steals"],
+        counters["marker_cpu_us"]
+    );
+}
+
 fn marking(c: &mut Criterion) {
     let nodes = (1u64 << (DEPTH + 1)) - 1;
     let mut group = c.benchmark_group("parallel-marking");
     group.throughput(Throughput::Elements(nodes)).sample_size(20).measurement_time(Duration::from_secs(5));
     for markers in [1, 2] {
         group.bench_function(format!("concurrent/{markers}-markers/tree"), |b| {
-            let mut heap =
-                ConcurrentHeap::with_backend_config(ConcurrentConfig { markers, ..ConcurrentConfig::default() })
-                    .expect("a valid configuration");
-            let root = tree(&mut heap, DEPTH);
-            heap.push_root(Some(root));
-            heap.collect(CollectionKind::Full);
-            assert_eq!(heap.live_objects() as u64, nodes);
+            let mut heap = tree_heap(markers);
             b.iter_custom(|iterations| {
                 let mut marking = Duration::ZERO;
                 for _ in 0..iterations {
@@ -50,12 +75,27 @@ fn marking(c: &mut Criterion) {
                 }
                 marking
             });
-            assert_eq!(heap.live_objects() as u64, nodes);
-            let counters = &heap.stats().counters;
-            eprintln!(
-                "{markers} markers: {} objects marked, {} stolen from another marker, {} µs of marker CPU",
-                counters["objects_marked"], counters["marker_steals"], counters["marker_cpu_us"]
-            );
+            report(&heap, markers, nodes);
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("markers-alone");
+    group.throughput(Throughput::Elements(nodes)).sample_size(20).measurement_time(Duration::from_secs(5));
+    for markers in [1, 2] {
+        group.bench_function(format!("concurrent/{markers}-markers/tree"), |b| {
+            let mut heap = tree_heap(markers);
+            b.iter_custom(|iterations| {
+                let mut marking = Duration::ZERO;
+                for _ in 0..iterations {
+                    heap.start_cycle();
+                    heap.wait_for_markers();
+                    marking += heap.last_mark_time();
+                    heap.collect(CollectionKind::Full); // finishes the sweep (and marks again, untimed)
+                }
+                marking
+            });
+            report(&heap, markers, nodes);
         });
     }
     group.finish();

@@ -31,9 +31,11 @@
 //! The lazy sweep is done by the mutator, a few pools (`sweep_budget`, default 32) at every
 //! allocation slow path (a new 16 KiB run) and safepoint, in two stages (see
 //! `gclab_space`'s `PoolSpace::begin_lazy_sweep`): first every dead small object is
-//! *invalidated* (its valid bit cleared; nothing freed), then dead large objects are freed,
-//! then dead small cells are *freed* onto their pools' free lists; a pool is freed before a
-//! run is opened on it. The next cycle starts only after the sweep is done.
+//! *invalidated* (its valid bit cleared; nothing freed), then dead large objects are
+//! invalidated too (at one step, no system call), then dead small cells are *freed* onto
+//! their pools' free lists, a pool before a run is opened on it, while the dead large
+//! objects' pages are released one object per increment. The next cycle starts only after
+//! the sweep is done.
 //!
 //! # Invariants
 //!
@@ -82,22 +84,32 @@
 //!   a buffer push for each one that was white); an allocation sets its mark bit.
 //! - The initial handshake is proportional to the roots; the final one to the barrier buffer
 //!   (at most 256 entries) plus a check of the queues (and, in checkmark mode only, a full
-//!   re-mark). Dead large objects are freed at one sweep step (their count, not the heap).
+//!   re-mark). Dead large objects are invalidated at one sweep step (a mark test per large
+//!   object, no system call) and their pages released one object per later step.
+//! - A mutator assist (while marking is behind the pacer's schedule) is at most 50 µs and
+//!   4096 objects of at most 4096 slots each, logged as a pause.
 //! - Time to safepoint: the mutator runs a handshake at its next allocation, store or
 //!   `safepoint()` call after the markers went quiet; a loop that does none of these delays
 //!   the end of marking (it never blocks the markers, and nothing waits for it).
 //!
 //! # Pacing
 //!
-//! The trigger's goal is `max(initial_trigger, live × growth_factor)` bytes in use, as for
-//! mark-sweep. Marking starts when the bytes in use reach `goal − headroom`, where the
-//! headroom is 1.5 × what the mutator allocated during the previous cycle (clamped to
-//! between 1/16 and 1/2 of the goal; 3/8 of it before any cycle). If allocation still
-//! reaches the goal while marking runs, the mutator marks alongside the markers until
-//! marking ends: an allocation stall, logged as a pause (`CollectionKind::AllocationStall`).
-//! Past the goal while sweeping, each sweep increment is eight times larger (no stall).
-//! When the heap limit refuses memory, the mutator runs a full collection (`Full`) before
-//! reporting `HeapExhausted`.
+//! The trigger's goal is `max(initial_trigger, traced × growth_factor)` bytes, `traced` being
+//! what the last marking found live (objects allocated during a cycle are kept by it, black,
+//! whether or not they are still reachable: they do not raise the goal, and the next cycle's
+//! budget does not pay for them, so the bytes in use peak at the goal plus one cycle's
+//! allocation). Marking starts when the bytes counted since reach `goal − headroom`, the
+//! headroom being what the mutator, at its allocation rate over the last cycle, allocates while
+//! the markers alone, at their rate in the last marking, redo the last marking's work, plus
+//! a quarter (clamped to between 1/16 of the goal and `goal − traced`). While marking, every
+//! allocation slow path (a new 16 KiB run, a large object) compares the share of the
+//! expected work done with the share of the allocation budget (`goal` less the bytes in use
+//! when marking started) spent; when marking is behind (or the goal is passed), the mutator
+//! **assists**: it marks a bounded increment itself (at most 50 µs and 4096 objects, starting
+//! with its barrier buffer; what it leaves grey goes back to the injector), logged as a pause
+//! (`CollectionKind::Assist`). No allocation waits for the whole of marking. Past the goal
+//! while sweeping, each sweep increment is eight times larger. When the heap limit refuses
+//! memory, the mutator runs a full collection (`Full`) before reporting `HeapExhausted`.
 //!
 //! ```
 //! use gclab_concurrent::ConcurrentHeap;

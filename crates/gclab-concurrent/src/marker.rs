@@ -29,10 +29,10 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
-use crossbeam::utils::Backoff;
+use crossbeam::utils::{Backoff, CachePadded};
 use gclab_core::{Object, SideBitmap, GRANULE, HEADER_BYTES};
 use parking_lot::{Condvar, Mutex};
 
@@ -80,7 +80,12 @@ pub(crate) struct Shared {
     pub(crate) quiescent: AtomicBool,
     stop: AtomicBool,
     /// Objects scanned by markers, and marker CPU time (ns), since the heap was made.
+    /// `scanned` is added when a marker goes back to sleep; `progress` as it goes (every 32
+    /// objects), for the pacer to compare with its schedule: one counter per marker, each
+    /// on its own cache line and written only by its marker (a shared counter bounced
+    /// between the markers' cores every 32 objects).
     pub(crate) scanned: AtomicU64,
+    progress: Vec<CachePadded<AtomicU64>>,
     pub(crate) cpu_ns: AtomicU64,
     /// Grey objects taken from another marker's deque.
     pub(crate) steals: AtomicU64,
@@ -111,6 +116,7 @@ impl Shared {
             quiescent: AtomicBool::new(true),
             stop: AtomicBool::new(false),
             scanned: AtomicU64::new(0),
+            progress: (0..markers).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
             cpu_ns: AtomicU64::new(0),
             steals: AtomicU64::new(0),
         };
@@ -228,7 +234,7 @@ impl Shared {
     /// (the oldest entries, nearest the roots, head the largest subgraphs). When both are
     /// empty it takes from the injector and steals. The caller has counted itself busy, which
     /// covers whatever the stack holds. Returns the objects scanned.
-    fn drain(&self, local: &Worker<u32>, stack: &mut Vec<u32>) -> u64 {
+    fn drain(&self, local: &Worker<u32>, stack: &mut Vec<u32>, progress: &AtomicU64) -> u64 {
         let mut scanned = 0u64;
         loop {
             while let Some(g) = stack.pop() {
@@ -238,6 +244,8 @@ impl Shared {
                 unsafe { self.scan(g, stack) };
                 scanned += 1;
                 if scanned % 32 == 0 {
+                    // Only this marker writes its counter: no read-modify-write needed.
+                    progress.store(progress.load(Ordering::Relaxed) + 32, Ordering::Relaxed);
                     if stack.len() > 1 && local.is_empty() {
                         let half = stack.len() / 2;
                         stack.drain(..half).for_each(|g| local.push(g));
@@ -249,13 +257,16 @@ impl Shared {
             }
             match local.pop().or_else(|| self.find(local)) {
                 Some(g) => stack.push(g),
-                None => return scanned,
+                None => {
+                    progress.store(progress.load(Ordering::Relaxed) + scanned % 32, Ordering::Relaxed);
+                    return scanned;
+                }
             }
         }
     }
 
-    /// The mutator helps marking (when it must wait for marking to end: a stall, a full
-    /// collection): it marks like a marker until it finds no grey work anywhere, counted
+    /// The mutator helps marking (when it must wait for marking to end: a full collection,
+    /// `start_cycle` during a cycle): it marks like a marker until it finds no grey work anywhere, counted
     /// busy while it may hold some, on its own private `stack`, which nobody steals from.
     /// It pushes nothing to the injector, so the termination argument is unchanged.
     /// Returns the objects it scanned.
@@ -275,6 +286,78 @@ impl Shared {
         }
         self.go_idle();
         scanned
+    }
+
+    /// A mutator **assist**: the mutator marks like a marker, but only a bounded increment:
+    /// at most `max_objects` objects and (checked every 16 objects) until `deadline`. Counted
+    /// busy meanwhile, on its private `stack`; whatever grey work is left on that stack when
+    /// it stops is handed to the injector before it counts itself idle (the mutator is the
+    /// injector's only producer, so the termination argument is unchanged), and the caller
+    /// wakes the markers if this returns `true` in its second field. Returns the objects
+    /// scanned and whether work was handed over.
+    ///
+    /// The time is checked every 256 units of work (an object and each of its slots count
+    /// one), and an object of more than [`ASSIST_MAX_SLOTS`] slots is not scanned but handed
+    /// back to the markers with the rest (one object of a million slots would take a
+    /// millisecond), so an assist overruns its deadline by at most about 4,400 slot reads.
+    pub(crate) fn assist_bounded(&self, stack: &mut Vec<u32>, max_objects: u64, deadline: Instant) -> (u64, bool) {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let mut scanned = 0;
+        let mut deferred = Vec::new();
+        let (mut work, mut next_check) = (0, 256);
+        while scanned < max_objects {
+            let Some(g) = stack.pop().or_else(|| self.steal_any()) else { break };
+            // SAFETY: as in `drain`: only grey work is ever on a stack, a deque or the
+            // injector, and grey work is an allocated object start.
+            let slots = unsafe { self.slots_of(g) };
+            if slots > ASSIST_MAX_SLOTS {
+                deferred.push(g);
+                work += 1;
+            } else {
+                // SAFETY: as above.
+                unsafe { self.scan(g, stack) };
+                scanned += 1;
+                work += 1 + slots;
+            }
+            if work >= next_check {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                next_check = work + 256;
+            }
+        }
+        let handed = !stack.is_empty() || !deferred.is_empty();
+        for g in stack.drain(..).chain(deferred) {
+            self.push(g);
+        }
+        self.go_idle();
+        (scanned, handed)
+    }
+
+    /// The slot count of the grey object at `granule`.
+    ///
+    /// # Safety
+    /// As [`Shared::scan`].
+    #[inline]
+    unsafe fn slots_of(&self, granule: u32) -> usize {
+        // SAFETY: the caller's contract: an allocated object start inside the region, whose
+        // header was written before it became grey work (see `scan`).
+        unsafe { Object::from_addr(self.base.0.add(granule as usize * GRANULE)) }.slot_count()
+    }
+
+    /// Objects scanned so far by the markers (as of their last update, every 32 objects).
+    pub(crate) fn progress(&self) -> u64 {
+        self.progress.iter().map(|p| p.load(Ordering::Relaxed)).sum()
+    }
+
+    /// Objects scanned so far by each marker.
+    pub(crate) fn progress_by_marker(&self) -> Vec<u64> {
+        self.progress.iter().map(|p| p.load(Ordering::Relaxed)).collect()
+    }
+
+    /// Whether grey work is visible to an assist (in the injector or a marker's deque).
+    pub(crate) fn work_visible(&self) -> bool {
+        self.has_work()
     }
 
     /// Takes one grey object from the injector or a marker's deque.
@@ -312,6 +395,10 @@ impl Shared {
     }
 }
 
+/// The most slots of an object a mutator assist scans; larger objects are left to the
+/// markers.
+pub(crate) const ASSIST_MAX_SLOTS: usize = 4096;
+
 /// Starts one marker thread per deque.
 pub(crate) fn spawn(shared: &Arc<Shared>, workers: Vec<Worker<u32>>) -> Vec<JoinHandle<()>> {
     workers
@@ -321,13 +408,14 @@ pub(crate) fn spawn(shared: &Arc<Shared>, workers: Vec<Worker<u32>>) -> Vec<Join
             let shared = Arc::clone(shared);
             std::thread::Builder::new()
                 .name(format!("gclab-marker-{i}"))
-                .spawn(move || marker_loop(&shared, &local))
+                .spawn(move || marker_loop(&shared, &local, i))
                 .expect("spawning a marker thread")
         })
         .collect()
 }
 
-fn marker_loop(shared: &Shared, local: &Worker<u32>) {
+fn marker_loop(shared: &Shared, local: &Worker<u32>, index: usize) {
+    let progress = &shared.progress[index];
     background_priority();
     let mut seen = 0;
     let mut stack = Vec::new();
@@ -347,7 +435,7 @@ fn marker_loop(shared: &Shared, local: &Worker<u32>) {
         // Mark, and keep stealing while other markers are busy (they may have work to share).
         'work: loop {
             shared.busy.fetch_add(1, Ordering::SeqCst);
-            scanned += shared.drain(local, &mut stack);
+            scanned += shared.drain(local, &mut stack, progress);
             shared.go_idle();
             let backoff = Backoff::new();
             loop {

@@ -18,12 +18,22 @@ use crate::marker::{self, Shared};
 /// Entries of the mutator's barrier buffer handed to the markers in one batch.
 const BUFFER_BATCH: usize = 256;
 
+/// The longest a mutator assist marks (checked every 16 objects), and the most objects it
+/// scans: the bound on one assist pause, give or take one object's scan and the hand-over.
+const ASSIST_TIME: Duration = Duration::from_micros(50);
+const ASSIST_OBJECTS: u64 = 4096;
+
+/// The pacer aims to finish marking when this share (in 1/16) of the allocation budget is
+/// spent, leaving the rest as a margin for its errors.
+const PACE_SIXTEENTHS: u128 = 14;
+
 /// Configuration of a [`ConcurrentHeap`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConcurrentConfig {
-    /// Limit, trigger and growth (shared by every backend). The trigger is the heap *goal*:
-    /// marking starts before it (see [`ConcurrentHeap`]'s pacing), and an allocation that
-    /// passes it while a cycle is still running waits for the cycle (an allocation stall).
+    /// Limit, trigger and growth (shared by every backend). The trigger is the heap *goal*
+    /// (grown from the bytes the last marking traced): marking starts before it (see the
+    /// crate documentation's pacing), and while marking is behind schedule, or the goal is
+    /// passed, allocation slow paths run bounded mutator assists (logged pauses).
     pub heap: HeapConfig,
     /// Arena, pool and largest-small-object sizes.
     pub pools: PoolConfig,
@@ -120,8 +130,43 @@ struct Counters {
     /// exceeds the CPU time, the mutator was descheduled by the system mid-pause.
     handshake_wall_ns: u64,
     handshake_cpu_ns: u64,
-    /// Objects the mutator scanned itself while waiting for marking to end.
+    /// Objects the mutator scanned itself (in assists, and waiting for marking to end).
     mutator_marked: u64,
+    /// Mutator assists, and their wall and mutator CPU time.
+    assists: u64,
+    assist_wall_ns: u64,
+    assist_cpu_ns: u64,
+    /// The most mutator CPU time one assist took.
+    assist_cpu_max_ns: u64,
+    /// The longest large-space step of one sweep increment (invalidating the cycle's dead
+    /// large objects, releasing the pages of a few) and the most large objects one cycle
+    /// freed.
+    large_sweep_max_ns: u64,
+    large_freed_max: u64,
+    /// Handshakes and assists whose wall time exceeded the mutator's CPU time in them by
+    /// more than 200 µs: the system ran something else on the mutator's core mid-pause.
+    descheduled_pauses: u64,
+}
+
+/// The pacer's state (see [`ConcurrentHeap`]'s pacing in the crate documentation).
+#[derive(Debug)]
+struct Pacer {
+    /// Objects this marking is expected to scan (the last marking's count).
+    work_expected: u64,
+    /// Objects scanned (markers and mutator) when this marking started.
+    progress_at_start: u64,
+    /// Markers' progress when this marking started.
+    marker_progress_at_start: u64,
+    /// `stats.allocated_bytes` when this cycle started.
+    allocated_at_start: u64,
+    /// Objects the last marking scanned (markers and mutator).
+    last_work: u64,
+    /// The markers' own rate in the last marking, in objects per second.
+    marker_rate: f64,
+    /// The mutator's allocation rate over the last whole cycle, in bytes per second, and
+    /// where its measurement started (the last initial handshake).
+    alloc_rate: f64,
+    rate_from: Option<(Instant, u64)>,
 }
 
 /// A heap whose marking runs on collector threads while the mutator runs. See the crate
@@ -158,8 +203,7 @@ pub struct ConcurrentHeap {
     rng: u64,
     /// Marking starts when the trigger's bytes in use reach this (the pacer's choice).
     start_at: usize,
-    /// Bytes allocated during the last cycle (from its start to the end of its sweep).
-    last_cycle_alloc: usize,
+    pacer: Pacer,
     counters: Counters,
 }
 
@@ -228,7 +272,16 @@ impl ConcurrentHeap {
             sweep_budget: config.sweep_budget,
             rng: 0x9e37_79b9_7f4a_7c15 ^ config.heap.heap_limit as u64,
             start_at: next - next * 3 / 8,
-            last_cycle_alloc: next / 4,
+            pacer: Pacer {
+                work_expected: 0,
+                progress_at_start: 0,
+                marker_progress_at_start: 0,
+                allocated_at_start: 0,
+                last_work: 0,
+                marker_rate: 0.0,
+                alloc_rate: 0.0,
+                rate_from: None,
+            },
             counters: Counters::default(),
         })
     }
@@ -253,8 +306,8 @@ impl ConcurrentHeap {
         self.phase != Phase::Idle
     }
 
-    /// The wall time of the last cycle's marking, from the end of its initial handshake to
-    /// the start of its final one.
+    /// The wall time of the last cycle's marking, from the moment its initial handshake
+    /// starts shading the roots (a marker may take them at once) to its final handshake.
     pub fn last_mark_time(&self) -> Duration {
         self.counters.last_mark
     }
@@ -267,6 +320,32 @@ impl ConcurrentHeap {
             self.stall(true);
         }
         self.initial_mark(true);
+    }
+
+    /// Benchmark hook: waits, without marking, for the markers to finish the marking in
+    /// progress (the mutator blocks on the markers' idle condition variable, so the marking
+    /// is theirs alone), then runs the final handshake; logged as one allocation stall.
+    /// Returns at once when no marking runs. The parallel-marking benchmark uses it to time
+    /// 1 and 2 markers without the mutator's help.
+    #[doc(hidden)]
+    pub fn wait_for_markers(&mut self) {
+        if !self.marking {
+            return;
+        }
+        let timer = self.stats.begin_pause(self.live_bytes());
+        while self.marking {
+            self.flush_buffer();
+            self.shared.wait_terminated();
+            self.final_mark(false);
+        }
+        self.stats.end_pause(timer, CollectionKind::AllocationStall, self.live_bytes());
+    }
+
+    /// Objects scanned by each marker thread since the heap was made (updated every 32
+    /// objects): how the markers shared the work.
+    #[doc(hidden)]
+    pub fn scanned_by_marker(&self) -> Vec<u64> {
+        self.shared.progress_by_marker()
     }
 
     /// Test hook: holds the markers before their next scan (`true`), or lets them go. Held
@@ -313,6 +392,10 @@ impl ConcurrentHeap {
         self.marking = true;
         self.attention = true;
         self.large_black = true;
+        // Marking starts here: a marker still awake from the last cycle may take the first
+        // root at once, and the woken ones may run before this handshake returns (so the
+        // mark time is not read after the wake-up, which would miss what they did by then).
+        self.counters.mark_started = Some(Instant::now());
         let shared = &self.shared;
         self.roots.for_each(|root| {
             let granule = root.granule();
@@ -322,18 +405,20 @@ impl ConcurrentHeap {
         });
         shared.wake();
         self.counters.used_at_start = self.trigger.used();
+        self.pacer_start_marking();
         if log_pause {
             self.stats.end_pause(timer, CollectionKind::InitialMark, self.live_bytes());
             self.note_handshake(cpu_before);
         }
-        self.counters.mark_started = Some(Instant::now());
     }
 
     /// Adds the handshake just logged to the wall and CPU totals.
     fn note_handshake(&mut self, cpu_before: u64) {
-        let wall = self.stats.pauses.last().map_or(Duration::ZERO, |p| p.duration);
-        self.counters.handshake_wall_ns += wall.as_nanos() as u64;
-        self.counters.handshake_cpu_ns += marker::thread_cpu_ns().saturating_sub(cpu_before);
+        let wall = self.stats.pauses.last().map_or(Duration::ZERO, |p| p.duration).as_nanos() as u64;
+        let cpu = marker::thread_cpu_ns().saturating_sub(cpu_before);
+        self.counters.handshake_wall_ns += wall;
+        self.counters.handshake_cpu_ns += cpu;
+        self.counters.descheduled_pauses += u64::from(wall > cpu + 200_000);
     }
 
     /// Hands the barrier buffer to the markers.
@@ -370,6 +455,7 @@ impl ConcurrentHeap {
             self.counters.last_mark = started.elapsed();
             self.counters.mark_ns += self.counters.last_mark.as_nanos() as u64;
         }
+        self.pacer_end_marking();
         if self.checkmark {
             self.checkmark();
         }
@@ -404,18 +490,29 @@ impl ConcurrentHeap {
         let progress = unsafe { self.pools.sweep_some(&self.memory, &self.shared.marks, budget) };
         self.counters.objects_freed += progress.objects as u64;
         self.counters.bytes_freed += progress.bytes as u64;
+        let large_started = Instant::now();
         if progress.invalidated_all {
-            // Every dead small object is invalid now; free the dead large objects before any
-            // small cell is freed (a dead large object may refer to a dead small one).
+            // Every dead small object is invalid now; invalidate the dead large objects too
+            // before any small cell is freed (a dead large object may refer to a dead small
+            // one): a bit test per large object, a bit clear per dead one, no system call.
             // SAFETY: as above, for the large space.
-            let (objects, bytes) = unsafe { self.large.sweep(&self.memory, &self.shared.marks) };
+            let (objects, bytes) = unsafe { self.large.invalidate_dead(&self.memory, &self.shared.marks) };
             self.large_black = false;
             self.counters.objects_freed += objects as u64;
             self.counters.bytes_freed += bytes as u64;
+            self.counters.large_freed_max = self.counters.large_freed_max.max(objects as u64);
+        }
+        if self.large.invalidated_objects() > 0 {
+            // Their pages go back to the system one object per increment (a system call,
+            // proportional to its pages), all at once when finishing the sweep.
+            let objects = if budget == usize::MAX { usize::MAX } else { 1 };
+            self.large.release_invalidated(&self.memory, objects);
             self.stats.set_heap_bytes(self.heap_bytes());
         }
+        let large_ns = large_started.elapsed().as_nanos() as u64;
+        self.counters.large_sweep_max_ns = self.counters.large_sweep_max_ns.max(large_ns);
         self.counters.sweep_ns += started.elapsed().as_nanos() as u64;
-        if self.pools.lazy_sweep() == LazySweep::Done {
+        if self.pools.lazy_sweep() == LazySweep::Done && self.large.invalidated_objects() == 0 {
             self.end_cycle(count_cycle);
         }
     }
@@ -430,15 +527,19 @@ impl ConcurrentHeap {
     fn end_cycle(&mut self, count_cycle: bool) {
         self.phase = Phase::Idle;
         self.attention = self.stress;
-        let allocated = self.trigger.used().saturating_sub(self.counters.used_at_start);
         let live_bytes = self.live_bytes();
-        self.trigger.collected(live_bytes);
+        // The goal grows from what marking found live (`traced`), not from what the cycle
+        // allocated meanwhile (allocated black or into swept pools, so kept by this cycle
+        // whether or not it is still reachable): counting that floating garbage as live
+        // would raise the goal, lengthen the next cycle, float more, and so on. Nor does
+        // the next cycle's budget pay for it: the trigger counts from `traced`, and the
+        // bytes this cycle allocated are freed by the next one if dead (or traced by it if
+        // not). So the bytes in use peak at the goal plus one cycle's allocation.
+        let allocated = self.stats.allocated_bytes.saturating_sub(self.pacer.allocated_at_start) as usize;
+        let traced = live_bytes.saturating_sub(allocated);
+        self.trigger.collected(traced);
         let next = self.trigger.next();
-        // Pacing: start the next marking early enough that the allocation of a cycle like
-        // the last one (plus half again) fits before the goal.
-        self.last_cycle_alloc = allocated;
-        let headroom = (allocated + allocated / 2).clamp(next / 16, next / 2);
-        self.start_at = next - headroom;
+        self.start_at = self.pacer_start_at(next, traced);
         let (released, decommitted) = self.pools.trim_after_collection(&self.memory, next.saturating_sub(live_bytes));
         if decommitted > 0 {
             self.stats.bump("pools_decommitted", decommitted as u64);
@@ -468,6 +569,13 @@ impl ConcurrentHeap {
             ("objects_marked", shared.scanned.load(Ordering::Relaxed)),
             ("marker_steals", shared.steals.load(Ordering::Relaxed)),
             ("objects_marked_by_mutator", c.mutator_marked),
+            ("assists", c.assists),
+            ("assist_wall_us", c.assist_wall_ns / 1000),
+            ("assist_cpu_us", c.assist_cpu_ns / 1000),
+            ("assist_cpu_max_us", c.assist_cpu_max_ns / 1000),
+            ("descheduled_pauses", c.descheduled_pauses),
+            ("large_sweep_max_us", c.large_sweep_max_ns / 1000),
+            ("large_freed_max", c.large_freed_max),
             ("barrier_slow_path", c.barrier_slow_path),
             ("allocated_black", c.allocated_black),
             ("handshake_retries", c.handshake_retries),
@@ -507,6 +615,113 @@ impl ConcurrentHeap {
         self.stats.end_pause(timer, CollectionKind::Full, self.live_bytes());
     }
 
+    // ---- pacing -----------------------------------------------------------------------
+
+    /// Objects scanned so far by the markers and the mutator.
+    fn mark_progress(&self) -> u64 {
+        self.shared.progress() + self.counters.mutator_marked
+    }
+
+    /// At the initial handshake: the work this marking is expected to do, and the allocation
+    /// rate since the last marking ended.
+    fn pacer_start_marking(&mut self) {
+        let progress = self.mark_progress();
+        let pacer = &mut self.pacer;
+        pacer.work_expected = if pacer.last_work > 0 { pacer.last_work } else { self.pools.live_objects() as u64 + 1 };
+        pacer.progress_at_start = progress;
+        pacer.marker_progress_at_start = self.shared.progress();
+        pacer.allocated_at_start = self.stats.allocated_bytes;
+        // Over a whole cycle (from the last initial handshake), marking and sweeping
+        // included: measured from the end of marking only, the rate swung with the length of
+        // the gap (the sweep's increments slow allocation down), and so did the start.
+        let now = Instant::now();
+        if let Some((since, allocated)) = pacer.rate_from {
+            let elapsed = now.duration_since(since).as_secs_f64();
+            if elapsed > 0.001 {
+                pacer.alloc_rate = (self.stats.allocated_bytes - allocated) as f64 / elapsed;
+            }
+        }
+        pacer.rate_from = Some((now, self.stats.allocated_bytes));
+    }
+
+    /// At the end of marking: the work it did and the markers' rate.
+    fn pacer_end_marking(&mut self) {
+        let progress = self.mark_progress();
+        let marker_progress = self.shared.progress();
+        let pacer = &mut self.pacer;
+        pacer.last_work = progress.saturating_sub(pacer.progress_at_start).max(1);
+        let seconds = self.counters.last_mark.as_secs_f64();
+        let by_markers = marker_progress.saturating_sub(pacer.marker_progress_at_start);
+        if seconds > 0.0005 && by_markers > 0 {
+            pacer.marker_rate = by_markers as f64 / seconds;
+        }
+    }
+
+    /// Where the next marking starts, for a goal of `next` bytes with `traced` bytes found
+    /// live: early enough that the markers alone, at the last marking's rate, finish the
+    /// last marking's work before the mutator, at its allocation rate over the last cycle, fills
+    /// the goal (plus a quarter for safety). Never before the live bytes (at once, that is,
+    /// when the markers cannot keep up: assists then do the rest), never later than
+    /// `next − next / 16`.
+    fn pacer_start_at(&self, next: usize, traced: usize) -> usize {
+        let pacer = &self.pacer;
+        let headroom = if pacer.marker_rate > 0.0 && pacer.alloc_rate > 0.0 {
+            let seconds = pacer.last_work as f64 / pacer.marker_rate;
+            (pacer.alloc_rate * seconds * 1.25) as usize
+        } else {
+            next * 3 / 8
+        };
+        next - headroom.clamp(next / 16, next.saturating_sub(traced).max(next / 16))
+    }
+
+    /// Whether marking is behind the pacer's schedule: the share of the expected work done
+    /// is below the share of the allocation budget (goal less the bytes in use when marking
+    /// started) spent, aiming to finish at 14/16 of the budget; always once past the goal.
+    /// In stress mode, at random (one slow path in four), to exercise assists.
+    fn behind_schedule(&mut self) -> bool {
+        if self.stress {
+            return self.random() % 4 == 0;
+        }
+        let start = self.counters.used_at_start;
+        let allocated = self.trigger.used().saturating_sub(start) as u128;
+        let budget = self.trigger.next().saturating_sub(start).max(1) as u128;
+        if allocated >= budget {
+            return true;
+        }
+        let done = self.mark_progress().saturating_sub(self.pacer.progress_at_start) as u128;
+        done * budget * PACE_SIXTEENTHS < self.pacer.work_expected as u128 * allocated * 16
+    }
+
+    /// A mutator assist: a bounded increment of marking (at most [`ASSIST_TIME`] and
+    /// [`ASSIST_OBJECTS`]; a few objects in stress mode, so that work is often handed back),
+    /// starting with the barrier buffer, logged as a pause of its own kind. Nothing happens
+    /// (no pause) when no grey work is visible to the mutator: the markers hold it all.
+    fn assist(&mut self) {
+        if self.buffer.is_empty() && !self.shared.work_visible() {
+            return;
+        }
+        let max_objects = if self.stress { 1 + self.random() % 8 } else { ASSIST_OBJECTS };
+        let cpu_before = marker::thread_cpu_ns();
+        let timer = self.stats.begin_pause(self.live_bytes());
+        // The buffered grey objects are the assist's first work (no trip through the injector).
+        self.assist_stack.append(&mut self.buffer);
+        let deadline = Instant::now() + ASSIST_TIME;
+        let (scanned, handed) = self.shared.assist_bounded(&mut self.assist_stack, max_objects, deadline);
+        if handed {
+            self.shared.wake();
+        }
+        self.counters.mutator_marked += scanned;
+        self.counters.assists += 1;
+        self.stats.end_pause(timer, CollectionKind::Assist, self.live_bytes());
+        let wall = self.stats.pauses.last().map_or(Duration::ZERO, |p| p.duration).as_nanos() as u64;
+        let cpu = marker::thread_cpu_ns().saturating_sub(cpu_before);
+        let c = &mut self.counters;
+        c.assist_wall_ns += wall;
+        c.assist_cpu_ns += cpu;
+        c.assist_cpu_max_ns = c.assist_cpu_max_ns.max(cpu);
+        c.descheduled_pauses += u64::from(wall > cpu + 200_000);
+    }
+
     // ---- polling ----------------------------------------------------------------------
 
     /// At every allocation while `attention` is set, before the cell is taken.
@@ -533,18 +748,24 @@ impl ConcurrentHeap {
         }
     }
 
-    /// At each allocation slow path (a new run or a large object): the handshake, a sweep
-    /// increment (eight times larger once allocation has passed the goal), the pacer's start,
-    /// and a stall if allocation passed the goal while marking.
+    /// At each allocation slow path (a new run or a large object): the handshake, an assist
+    /// if marking is behind the pacer's schedule, a sweep increment (eight times larger once
+    /// allocation has passed the goal), the pacer's start.
     fn poll_slow(&mut self) {
         if self.marking {
             self.poll_marking();
         }
-        if self.marking && self.trigger.due() && !self.stress {
-            self.stall(false);
+        if self.marking && self.behind_schedule() {
+            self.assist();
+            if self.marking {
+                self.poll_marking();
+            }
         }
         if self.phase == Phase::Sweeping {
-            let budget = if self.trigger.due() { self.sweep_budget * 8 } else { self.sweep_budget };
+            // Eight times larger once the pacer wants the next marking to start (or the goal
+            // is passed): the sweep must end before it can.
+            let hurry = self.trigger.used() >= self.start_at || self.trigger.due();
+            let budget = if hurry { self.sweep_budget * 8 } else { self.sweep_budget };
             self.sweep_increment(budget, true);
         }
         if self.phase == Phase::Idle && (self.stress || self.trigger.used() >= self.start_at) {

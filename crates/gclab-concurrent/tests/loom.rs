@@ -7,7 +7,9 @@
 //! The model mirrors `src/marker.rs` and `src/plan.rs` step for step, with loom's atomics:
 //! mark bits set with `fetch_or`, slots read with `Acquire` and written with `Release`,
 //! `busy` incremented before a marker takes work and decremented when it holds none, the
-//! injector filled only by the mutator, termination = injector empty then `busy == 0`.
+//! injector filled only by the mutator, termination = injector empty then `busy == 0`; and
+//! the mutator's bounded assists (counted busy, leftovers handed to the injector before
+//! going idle).
 //!
 //! Run: `RUSTFLAGS="--cfg loom" cargo test -p gclab-concurrent --test loom --release`
 //! (with `CARGO_TARGET_DIR=target/loom` to keep the normal build).
@@ -136,6 +138,40 @@ fn store(heap: &Heap, buffer: &mut Vec<usize>, obj: usize, value: Option<usize>)
     }
 }
 
+/// A bounded mutator assist (`Shared::assist_bounded`, run by `ConcurrentHeap::assist`):
+/// counted busy first; its barrier buffer becomes its own stack; it scans at most `max`
+/// objects (from its stack, else taken from the injector); whatever is left grey on its
+/// stack goes to the injector *before* it counts itself idle, and the markers are woken.
+fn assist(heap: &Heap, buffer: &mut Vec<usize>, max: usize) {
+    heap.busy.fetch_add(1, SeqCst);
+    let mut stack = std::mem::take(buffer);
+    for _ in 0..max {
+        let grey = match stack.pop() {
+            Some(o) => o,
+            None => match heap.injector.lock().unwrap().pop() {
+                Some(o) => o,
+                None => break,
+            },
+        };
+        assert_ne!(grey, NEW, "a black (newly allocated) object was scanned");
+        // SAFETY: as in `Heap::marker`.
+        heap.payload[grey].with(|p| unsafe { *p });
+        let child = heap.slots[grey].load(Acquire);
+        if child != 0 && heap.shade(child - 1) {
+            stack.push(child - 1);
+        }
+    }
+    let handed = !stack.is_empty();
+    heap.injector.lock().unwrap().append(&mut stack);
+    if heap.busy.fetch_sub(1, SeqCst) == 1 {
+        let _guard = heap.idle_lock.lock().unwrap();
+        heap.idle_cv.notify_all();
+    }
+    if handed {
+        heap.wake();
+    }
+}
+
 /// The final handshake (`finish_marking`): flush the buffer (waking the markers), then
 /// block until the termination check holds. No timeout: loom checks that no wake-up is lost.
 fn final_handshake(heap: &Heap, buffer: &mut Vec<usize>) {
@@ -159,6 +195,15 @@ fn preemptions() -> usize {
 }
 
 fn model(markers: usize) {
+    model_with(markers, false);
+}
+
+/// `model`; with `assists` the mutator runs an assist after its first two stores: one that
+/// scans nothing and only hands its buffer (object 1, whose child 2 is still white) to the
+/// injector, then one that scans an object; and it does not cut 2, so 2 stays reachable
+/// through 1 and is marked only if the grey object 1 the first assist handed over is
+/// scanned (an assist that dropped its leftovers fails here).
+fn model_with(markers: usize, assists: bool) {
     let mut builder = loom::model::Builder::new();
     // Bounded preemption (loom's advice for models of this size): every interleaving with up
     // to `PREEMPTIONS` preemptions is explored.
@@ -183,13 +228,21 @@ fn model(markers: usize) {
         let one = heap.slots[0].load(Relaxed) - 1;
         roots.push(one);
         store(&heap, &mut buffer, 0, None);
+        if assists {
+            assist(&heap, &mut buffer, 0);
+        }
         // Allocate NEW: its body written, then marked black, then published with release.
         // SAFETY: the cell is valid; loom checks this write against any marker's read.
         heap.payload[NEW].with_mut(|p| unsafe { *p = 7 });
         heap.marks.fetch_or(1 << NEW, Relaxed);
         store(&heap, &mut buffer, 0, Some(NEW));
+        if assists {
+            assist(&heap, &mut buffer, 1);
+        }
         // Cut 2 (floating garbage now, but it was reachable at the snapshot).
-        store(&heap, &mut buffer, one, None);
+        if !assists {
+            store(&heap, &mut buffer, one, None);
+        }
         final_handshake(&heap, &mut buffer);
         // Marking is over: everything reachable from the roots is marked.
         let mut stack = roots.clone();
@@ -220,4 +273,14 @@ fn barrier_flush_and_handshake_with_one_marker() {
 #[test]
 fn barrier_flush_and_handshake_with_two_markers() {
     model(2);
+}
+
+#[test]
+fn bounded_assists_with_one_marker() {
+    model_with(1, true);
+}
+
+#[test]
+fn bounded_assists_with_two_markers() {
+    model_with(2, true);
 }

@@ -27,6 +27,10 @@ pub enum CollectionKind {
     /// The mutator waited for a concurrent collector (allocation outran marking or sweeping).
     /// Counted like [`CollectionKind::InitialMark`].
     AllocationStall,
+    /// A concurrent collector's mutator assist: the mutator, allocating while marking is
+    /// behind the pacer's schedule, marks a bounded increment itself before it goes on.
+    /// Counted like [`CollectionKind::InitialMark`].
+    Assist,
 }
 
 impl CollectionKind {
@@ -39,6 +43,7 @@ impl CollectionKind {
             CollectionKind::InitialMark => "initial-mark",
             CollectionKind::FinalMark => "final-mark",
             CollectionKind::AllocationStall => "allocation-stall",
+            CollectionKind::Assist => "assist",
         }
     }
 }
@@ -140,7 +145,8 @@ fn gc_log_enabled() -> bool {
 
 impl Stats {
     /// Collections of `kind` run so far (for the kinds that are pauses, not collections —
-    /// `FreeBurst`, `InitialMark`, `FinalMark`, `AllocationStall` — the pauses logged).
+    /// `FreeBurst`, `InitialMark`, `FinalMark`, `AllocationStall`, `Assist` — the pauses
+    /// logged).
     pub fn collections(&self, kind: CollectionKind) -> u64 {
         match kind {
             CollectionKind::Minor => self.minor_collections,

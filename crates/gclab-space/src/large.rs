@@ -28,6 +28,10 @@ pub struct LargeObjectSpace {
     free_by_len: BTreeSet<(u32, u32)>,
     /// Allocated objects: first page -> page count.
     objects: BTreeMap<u32, u32>,
+    /// Dead objects already invalidated (valid bit clear) whose pages are not yet released
+    /// ([`LargeObjectSpace::invalidate_dead`], [`LargeObjectSpace::release_invalidated`]):
+    /// first page -> page count. Counted in `committed_pages`, not in `live_bytes`.
+    invalidated: BTreeMap<u32, u32>,
     committed_pages: usize,
     live_bytes: usize,
 }
@@ -45,6 +49,7 @@ impl LargeObjectSpace {
             free: BTreeMap::new(),
             free_by_len: BTreeSet::new(),
             objects: BTreeMap::new(),
+            invalidated: BTreeMap::new(),
             committed_pages: 0,
             live_bytes: 0,
         }
@@ -244,6 +249,64 @@ impl LargeObjectSpace {
         (dead.len(), bytes)
     }
 
+    /// The first half of [`LargeObjectSpace::sweep`], for a collector that must not spend
+    /// time proportional to the dead objects in one step: every object whose bit in `marks`
+    /// is clear is invalidated (its valid bit cleared: references to it are rejected from
+    /// now on, and it no longer counts as live), the bits of the others are cleared, and
+    /// nothing is released yet. [`LargeObjectSpace::release_invalidated`] then returns their
+    /// pages a few objects at a time. Returns the objects and bytes invalidated. Costs a
+    /// bitmap test per object and a bit clear per dead one; no system call.
+    ///
+    /// # Safety
+    /// As [`LargeObjectSpace::sweep`].
+    pub unsafe fn invalidate_dead(&mut self, memory: &ObjectMemory, marks: &SideBitmap) -> (usize, usize) {
+        self.check_memory(memory);
+        let (mut objects, mut bytes) = (0, 0);
+        let start = self.start;
+        let granule_of = |page: u32| (start + page as usize * PAGE_SIZE) / GRANULE;
+        let invalidated = &mut self.invalidated;
+        self.objects.retain(|&first, &mut pages| {
+            let granule = granule_of(first);
+            if marks.get(granule) {
+                marks.clear(granule);
+                return true;
+            }
+            // SAFETY: the caller says unmarked objects are unreachable; the pages stay
+            // committed and untouched until `release_invalidated`.
+            unsafe { memory.free_object(granule) };
+            invalidated.insert(first, pages);
+            objects += 1;
+            bytes += pages as usize * PAGE_SIZE;
+            false
+        });
+        self.live_bytes -= bytes;
+        (objects, bytes)
+    }
+
+    /// Returns the pages of up to `max_objects` objects invalidated by
+    /// [`LargeObjectSpace::invalidate_dead`] to the system (one system call each). Returns
+    /// the bytes released.
+    pub fn release_invalidated(&mut self, memory: &ObjectMemory, max_objects: usize) -> usize {
+        self.check_memory(memory);
+        let mut bytes = 0;
+        for _ in 0..max_objects {
+            let Some((first, pages)) = self.invalidated.pop_first() else { break };
+            // SAFETY: the object was invalidated (no reference to it is accepted, none remains
+            // in a slot or root) and its pages hold nothing else; the run is committed again
+            // before it is handed out.
+            unsafe { memory.release(self.start + first as usize * PAGE_SIZE, pages as usize * PAGE_SIZE) };
+            self.committed_pages -= pages as usize;
+            self.free_run(first, pages);
+            bytes += pages as usize * PAGE_SIZE;
+        }
+        bytes
+    }
+
+    /// Objects invalidated whose pages are not yet released.
+    pub fn invalidated_objects(&self) -> usize {
+        self.invalidated.len()
+    }
+
     /// Calls `f` with the granule of every allocated object, in address order.
     pub fn for_each_object(&self, mut f: impl FnMut(usize)) {
         self.objects.keys().for_each(|&page| f(self.granule_of(page)));
@@ -256,6 +319,11 @@ impl LargeObjectSpace {
         self.check_memory(memory);
         let mut runs: Vec<(u32, u32, bool)> = self.objects.iter().map(|(&f, &n)| (f, n, true)).collect();
         runs.extend(self.free.iter().map(|(&f, &n)| (f, n, false)));
+        // Invalidated objects tile like objects, without a valid bit.
+        for (&first, &pages) in &self.invalidated {
+            ensure!(!memory.is_object(self.granule_of(first)), "invalidated large object at page {first} is valid");
+            runs.push((first, pages, true));
+        }
         runs.sort_unstable();
         let mut next = 0;
         let mut previous_free = false;
@@ -264,7 +332,10 @@ impl LargeObjectSpace {
             ensure!(first == next, "large space: gap or overlap at page {first} (expected {next})");
             ensure!(is_object || !previous_free, "large space: free runs at page {first} not coalesced");
             if is_object {
-                ensure!(memory.is_object(self.granule_of(first)), "large object at page {first} has no valid bit");
+                ensure!(
+                    self.invalidated.contains_key(&first) || memory.is_object(self.granule_of(first)),
+                    "large object at page {first} has no valid bit"
+                );
             } else {
                 ensure!(
                     self.free_by_len.contains(&(pages, first)),
@@ -277,9 +348,10 @@ impl LargeObjectSpace {
         ensure!(self.free_by_len.len() == self.free.len(), "large space: the length index disagrees with the runs");
         ensure!(next == self.frontier, "large space: runs end at page {next}, frontier is {}", self.frontier);
         let pages: usize = self.objects.values().map(|&n| n as usize).sum();
+        let invalidated: usize = self.invalidated.values().map(|&n| n as usize).sum();
         ensure!(
-            pages == self.committed_pages,
-            "large space: {pages} pages in objects, {} counted",
+            pages + invalidated == self.committed_pages,
+            "large space: {pages} pages in objects and {invalidated} invalidated, {} counted",
             self.committed_pages
         );
         ensure!(pages * PAGE_SIZE == self.live_bytes, "large space: live bytes disagree");

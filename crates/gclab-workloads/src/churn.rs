@@ -3,7 +3,7 @@
 //! A graph of `n` nodes is built, each with [`EDGES`] edges to random earlier nodes and a
 //! value, and held in a *table*: a spine object of `⌈n / CHUNK⌉` slots, each referring to a
 //! chunk of [`CHUNK`] node slots (chunks stay under the pool space's largest size class, so the
-//! table is not one huge object). Then [`OPS_PER_NODE`] × `n` operations, drawn by a seeded
+//! table is not one huge object). Then `n` / [`NODES_PER_OP`] operations, drawn by a seeded
 //! generator:
 //!
 //! - 55%: **replace an edge** — a random node's random edge is pointed at another random node
@@ -14,15 +14,29 @@
 //! - 5%: **build a cycle** — a ring of 3 to 8 new nodes hung from a random node's edge; the
 //!   ring the edge held before (if any) becomes cyclic garbage.
 //!
-//! The live graph stays near `n` nodes (about 64 bytes each), so a stop-the-world collector's
-//! full collections each trace it all: this is the workload whose pause log matters. The
-//! checksum sums every value read by the operations and, at the end, every table node's value
-//! and its edges' values: it depends only on the generator, never on addresses.
+//! Each operation also makes **short-lived temporaries**, as an operation in a managed
+//! language allocates and drops boxed values, iterator states and small strings: between
+//! [`TEMPS_MIN`] and [`TEMPS_MAX`] of them (52 on average; the count is drawn from a second
+//! generator, so the operations are the same as without them), each a 56-byte object (a
+//! node's size class) with one slot referring to the node the operation touched and
+//! [`TEMP_BYTES`] bytes whose first word is the operation's number and whose last is the
+//! node's value (read back into the checksum). None is rooted or stored in the graph: each is
+//! garbage once the next is made. They are most of what is allocated (about 2.9 KB per
+//! operation against at most 8 nodes), so allocation is many times the live graph and every
+//! tracing backend collects tens of times at the default size, while what a full collection
+//! traces stays the graph.
+//!
+//! The live graph stays near `n` nodes (56 bytes each; replaced nodes that other nodes' edges
+//! still reach and hung rings add up to a quarter as many again by the end), so a stop-the-world
+//! collector's full collections each trace it all: this is the workload whose pause log
+//! matters. The checksum sums every value read by the operations, every temporary's last
+//! word, and, at the end, every table node's value and its edges' values: it depends only on
+//! the generators, never on addresses.
 //!
 //! It prints one line, e.g. for n = 10000 (`\t` stands for a tab):
 //!
 //! ```text
-//! graph of 10000 nodes, 20000 operations (11058 edges replaced, 6078 nodes replaced, 974 cycles)\t check: 391692030
+//! graph of 10000 nodes, 5000 operations (2779 edges replaced, 1530 nodes replaced, 234 cycles, 258795 temporaries)\t check: 2067466289
 //! ```
 
 use std::io::Write;
@@ -47,11 +61,29 @@ pub const EDGES: usize = 4;
 /// Node slots per table chunk: 1,000 slots make an 8,016-byte object, in the pool space.
 pub const CHUNK: usize = 1_000;
 
-/// Operations, as a multiple of the graph's size.
-pub const OPS_PER_NODE: u64 = 2;
+/// The tag of a temporary.
+pub const TEMP_TAG: Tag = Tag(13);
+
+/// Nodes of the graph per operation: `n / 2` operations. (Fewer operations leave fewer
+/// replaced nodes and rings reachable, so the graph each full collection traces stays nearer
+/// `n` nodes; the temporaries, not the operations, make the allocation.)
+pub const NODES_PER_OP: u64 = 2;
+
+/// The fewest temporaries an operation makes.
+pub const TEMPS_MIN: usize = 16;
+
+/// The most temporaries an operation makes.
+pub const TEMPS_MAX: usize = 88;
+
+/// Payload bytes of a temporary (with its one slot and the header, a 56-byte object: a node's
+/// size class).
+pub const TEMP_BYTES: usize = 32;
 
 /// The generator's seed.
 const SEED: u64 = 0xc4_0e2b;
+
+/// The seed of the generator of temporaries' counts.
+const TEMP_SEED: u64 = 0x5eed_4ec0;
 
 /// The `churn` workload; its size is the number of nodes in the live graph.
 #[derive(Clone, Copy, Debug, Default)]
@@ -60,8 +92,9 @@ pub struct Churn;
 impl Workload for Churn {
     const INFO: WorkloadInfo = WorkloadInfo {
         name: "churn",
-        description: "the pause-time workload: a live graph of N nodes mutated 2N times (edges \
-                      and nodes replaced, cycles built and dropped)",
+        description: "the pause-time workload: a live graph of N nodes mutated N/2 times (edges \
+                      and nodes replaced, cycles built and dropped), each operation dropping \
+                      dozens of short-lived temporaries",
         size_meaning: "the number of nodes in the live graph",
         default_size: 1_000_000,
         quick_size: 300_000,
@@ -89,15 +122,24 @@ struct Counts {
 pub fn churn<H: Heap, W: Write>(heap: &mut H, n: u32, out: &mut W) -> Result<u64, WorkloadError> {
     Churn::INFO.check_size(n)?;
     let base = heap.root_depth();
-    let mut graph = Graph { spine_at: base, n: n as usize, rng: SplitMix64::new(SEED), next_value: 0, checksum: 0 };
+    let mut graph = Graph {
+        spine_at: base,
+        n: n as usize,
+        rng: SplitMix64::new(SEED),
+        temp_rng: SplitMix64::new(TEMP_SEED),
+        next_value: 0,
+        checksum: 0,
+        temps: 0,
+    };
     let result = graph.run(heap);
     heap.truncate_roots(base);
     let counts = result?;
-    let ops = n as u64 * OPS_PER_NODE;
+    let ops = n as u64 / NODES_PER_OP;
     writeln!(
         out,
-        "graph of {n} nodes, {ops} operations ({} edges replaced, {} nodes replaced, {} cycles)\t check: {}",
-        counts.edges, counts.nodes, counts.cycles, graph.checksum
+        "graph of {n} nodes, {ops} operations ({} edges replaced, {} nodes replaced, {} cycles, {} \
+         temporaries)\t check: {}",
+        counts.edges, counts.nodes, counts.cycles, graph.temps, graph.checksum
     )?;
     Ok(graph.checksum)
 }
@@ -107,31 +149,36 @@ struct Graph {
     spine_at: usize,
     n: usize,
     rng: SplitMix64,
+    /// Draws the temporaries' counts (apart, so the operations do not depend on them).
+    temp_rng: SplitMix64,
     /// The value the next node gets.
     next_value: u64,
     checksum: u64,
+    /// Temporaries made.
+    temps: u64,
 }
 
 impl Graph {
     fn run<H: Heap>(&mut self, heap: &mut H) -> Result<Counts, WorkloadError> {
         self.build(heap)?;
         let mut counts = Counts::default();
-        for _ in 0..self.n as u64 * OPS_PER_NODE {
-            match self.rng.below(100) {
+        for op in 0..self.n as u64 / NODES_PER_OP {
+            let touched = match self.rng.below(100) {
                 0..55 => {
-                    self.replace_edge(heap);
                     counts.edges += 1;
+                    self.replace_edge(heap)
                 }
                 55..85 => {
-                    self.replace_node(heap)?;
                     counts.nodes += 1;
+                    self.replace_node(heap)?
                 }
                 85..95 => self.read(heap),
                 _ => {
-                    self.hang_cycle(heap)?;
                     counts.cycles += 1;
+                    self.hang_cycle(heap)?
                 }
-            }
+            };
+            self.temporaries(heap, op, touched)?;
         }
         self.final_check(heap)?;
         Ok(counts)
@@ -200,20 +247,24 @@ impl Graph {
         u64::from_le_bytes(heap.data(node)[..8].try_into().expect("a node has 8 data bytes"))
     }
 
-    fn replace_edge<H: Heap>(&mut self, heap: &mut H) {
-        let (source, target, edge) = (self.pick(self.n), self.pick(self.n), self.pick(EDGES));
-        let (source, target) = (self.node(heap, source), self.node(heap, target));
+    /// Returns the table index of the node whose edge was replaced.
+    fn replace_edge<H: Heap>(&mut self, heap: &mut H) -> usize {
+        let (i, target, edge) = (self.pick(self.n), self.pick(self.n), self.pick(EDGES));
+        let (source, target) = (self.node(heap, i), self.node(heap, target));
         heap.store(source, edge, Some(target));
+        i
     }
 
-    fn replace_node<H: Heap>(&mut self, heap: &mut H) -> Result<(), AllocError> {
+    /// Returns the table index of the node replaced.
+    fn replace_node<H: Heap>(&mut self, heap: &mut H) -> Result<usize, AllocError> {
         let i = self.pick(self.n);
         let node = self.new_node(heap, self.n)?;
         self.set_node(heap, i, node);
-        Ok(())
+        Ok(i)
     }
 
-    fn read<H: Heap>(&mut self, heap: &H) {
+    /// Returns the table index of the node read.
+    fn read<H: Heap>(&mut self, heap: &H) -> usize {
         let index = self.pick(self.n);
         let node = self.node(heap, index);
         let mut sum = Self::value(heap, node);
@@ -227,12 +278,36 @@ impl Graph {
             }
         }
         self.checksum = self.checksum.wrapping_add(sum);
+        index
+    }
+
+    /// The temporaries of operation `op`, which touched table index `touched`: between
+    /// [`TEMPS_MIN`] and [`TEMPS_MAX`] of them, each made, filled, read back into the checksum
+    /// and dropped (never rooted, never stored in the graph: garbage as soon as the next one
+    /// is made).
+    fn temporaries<H: Heap>(&mut self, heap: &mut H, op: u64, touched: usize) -> Result<(), AllocError> {
+        let count = self.temp_rng.between(TEMPS_MIN as u64, TEMPS_MAX as u64);
+        for k in 0..count {
+            let temp = heap.allocate(TEMP_TAG, 1, TEMP_BYTES)?;
+            // The node is read after the allocation (which may have moved it).
+            let node = self.node(heap, touched);
+            heap.store(temp, 0, Some(node));
+            let value = Self::value(heap, node) ^ k;
+            let payload = heap.data_mut(temp);
+            payload[..8].copy_from_slice(&op.to_le_bytes());
+            payload[TEMP_BYTES - 8..].copy_from_slice(&value.to_le_bytes());
+            let last = u64::from_le_bytes(heap.data(temp)[TEMP_BYTES - 8..].try_into().expect("8 bytes"));
+            self.checksum = self.checksum.wrapping_add(last);
+        }
+        self.temps += count;
+        Ok(())
     }
 
     /// Builds a ring of 3 to 8 new nodes (their other edges pointing into the table) and hangs
     /// it from a random table node's first edge; the ring that edge held before, if any,
     /// becomes cyclic garbage.
-    fn hang_cycle<H: Heap>(&mut self, heap: &mut H) -> Result<(), AllocError> {
+    /// Returns the table index of the ring's host.
+    fn hang_cycle<H: Heap>(&mut self, heap: &mut H) -> Result<usize, AllocError> {
         // The ring's first node and its newest node wait on the two scratch roots.
         let (first_at, newest_at) = (self.spine_at + 1, self.spine_at + 2);
         let len = self.rng.between(3, 8);
@@ -249,12 +324,12 @@ impl Graph {
         let first = heap.root_at(first_at).expect("the ring is rooted");
         let newest = heap.root_at(newest_at).expect("the ring is rooted");
         heap.store(newest, 0, Some(first));
-        let host = self.pick(self.n);
-        let host = self.node(heap, host);
+        let index = self.pick(self.n);
+        let host = self.node(heap, index);
         heap.store(host, 0, Some(first));
         heap.set_root(first_at, None);
         heap.set_root(newest_at, None);
-        Ok(())
+        Ok(index)
     }
 
     /// Checks that every table entry holds a node, and adds the table to the checksum.

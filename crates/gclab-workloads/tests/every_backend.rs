@@ -119,6 +119,31 @@ fn the_small_sizes_collect() {
     }
 }
 
+/// Churn collects tens of times at its default size with the default trigger (64 MiB first,
+/// growth 2): its temporaries make allocation many times its live graph. Checked here at a
+/// twentieth of the default size with a twentieth of the first trigger (the live graph, and so
+/// every later goal, scales with the size), on marksweep and concurrent.
+#[test]
+fn churn_collects_tens_of_times() {
+    let size = WorkloadId::Churn.info().default_size / 20;
+    let config = HeapConfig::default().initial_trigger(HeapConfig::default().initial_trigger / 20);
+    let mut marksweep = MarkSweepHeap::with_config(config.clone()).unwrap();
+    WorkloadId::Churn.run(&mut marksweep, size, &mut Vec::new()).unwrap();
+    let collections = marksweep.stats().full_collections;
+    assert!(collections >= 20, "churn at {size} on marksweep: {collections} collections");
+    let mut concurrent = ConcurrentHeap::with_config(config).unwrap();
+    WorkloadId::Churn.run(&mut concurrent, size, &mut Vec::new()).unwrap();
+    let cycles = concurrent.stats().full_collections;
+    assert!(cycles >= 20, "churn at {size} on concurrent: {cycles} cycles");
+    let stats = marksweep.stats();
+    assert!(
+        stats.allocated_bytes >= 10 * stats.live_bytes_after_gc,
+        "churn allocates {} bytes for a live graph of {}",
+        stats.allocated_bytes,
+        stats.live_bytes_after_gc
+    );
+}
+
 #[test]
 fn rooting_survives_a_collection_before_every_allocation() {
     for &workload in WorkloadId::ALL {
