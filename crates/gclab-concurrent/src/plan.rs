@@ -779,26 +779,23 @@ impl ConcurrentHeap {
     #[inline(never)]
     fn alloc_small_slow(&mut self, class: usize) -> Result<usize, AllocError> {
         self.poll_slow();
-        let mut collected = false;
-        loop {
-            let room = self.limit.saturating_sub(self.heap_bytes());
+        let refill = |heap: &mut Self| {
+            let room = heap.limit.saturating_sub(heap.heap_bytes());
             // SAFETY: the lazy sweep's bitmap is `shared.marks`, as for `sweep_some`.
             let (run, objects, bytes) =
-                unsafe { self.pools.refill_lazy(&self.memory, &self.shared.marks, class, room) };
-            self.counters.objects_freed += objects as u64;
-            self.counters.bytes_freed += bytes as u64;
-            if let Some(run_bytes) = run {
-                self.trigger.note_allocated(run_bytes);
-                self.stats.set_heap_bytes(self.heap_bytes());
-                // SAFETY: as in `allocate_object`.
-                return Ok(unsafe { self.pools.alloc_fast(&self.memory, class) }.expect("a new run has a free cell"));
-            }
-            if collected {
-                return Err(self.exhausted(self.pools.config().pool_bytes));
-            }
-            self.collect_full_now();
-            collected = true;
-        }
+                unsafe { heap.pools.refill_lazy(&heap.memory, &heap.shared.marks, class, room) };
+            heap.counters.objects_freed += objects as u64;
+            heap.counters.bytes_freed += bytes as u64;
+            let run_bytes = run?;
+            heap.trigger.note_allocated(run_bytes);
+            heap.stats.set_heap_bytes(heap.heap_bytes());
+            // SAFETY: as in `allocate_object`.
+            Some(unsafe { heap.pools.alloc_fast(&heap.memory, class) }.expect("a new run has a free cell"))
+        };
+        // Concurrent cycles start from the pacer (`poll_slow`); a full collection here is the
+        // last resort, when no pool can be had.
+        gclab_space::allocate_collecting_once(self, false, refill, Self::collect_full_now)
+            .ok_or_else(|| self.exhausted(self.pools.config().pool_bytes))
     }
 
     #[cold]
@@ -808,25 +805,21 @@ impl ConcurrentHeap {
         }
         self.poll_slow();
         let footprint = LargeObjectSpace::footprint(size);
-        let mut collected = false;
-        loop {
-            let granule = self.large.alloc_within(&mut self.pools, &self.memory, size, self.limit);
-            self.stats.set_heap_bytes(self.heap_bytes());
-            if let Some(granule) = granule {
-                self.trigger.note_allocated(footprint);
-                return Ok(granule);
+        let take = |heap: &mut Self| {
+            let granule = heap.large.alloc_within(&mut heap.pools, &heap.memory, size, heap.limit);
+            heap.stats.set_heap_bytes(heap.heap_bytes());
+            if granule.is_some() {
+                heap.trigger.note_allocated(footprint);
             }
-            if collected {
-                return Err(self.exhausted(footprint));
-            }
-            self.collect_full_now();
-            collected = true;
-        }
+            granule
+        };
+        gclab_space::allocate_collecting_once(self, false, take, Self::collect_full_now)
+            .ok_or_else(|| self.exhausted(footprint))
     }
 
     /// After an object is made while `attention` is set: allocate black if the cycle needs it.
     #[cold]
-    fn allocated(&mut self, granule: usize, small: bool) {
+    fn colour_new_object(&mut self, granule: usize, small: bool) {
         let black = match self.phase {
             Phase::Idle => false,
             Phase::Marking => true,
@@ -1035,7 +1028,7 @@ unsafe impl AllocateObject for ConcurrentHeap {
             self.memory.init_object_filled(granule, tag, slots as u32, bytes as u32, !small, immutable, filled)
         };
         if self.attention {
-            self.allocated(granule, small);
+            self.colour_new_object(granule, small);
         }
         Ok(obj)
     }
