@@ -566,13 +566,36 @@ impl PoolSpace {
     /// again (within the room it is given), zero. Wholly free arenas are left to
     /// [`PoolSpace::release_empty_arenas`].
     pub fn decommit_free_pools(&mut self, memory: &ObjectMemory) -> usize {
+        self.decommit_free_pools_over(memory, 0)
+    }
+
+    /// [`PoolSpace::decommit_free_pools`], stopping once the free pools of partly used
+    /// arenas that stay committed hold at most `keep` bytes (give or take one arena's): only
+    /// the excess goes back. Whole arenas' free pools go at once, those with the most free
+    /// pools first: allocation takes pools from the fullest arenas, so theirs are the likeliest
+    /// to be used again. Returns how many pools were decommitted.
+    pub fn decommit_free_pools_over(&mut self, memory: &ObjectMemory, keep: usize) -> usize {
         self.check_memory(memory);
+        let mut excess = self.free_pool_bytes().saturating_sub(keep);
+        if excess == 0 {
+            return 0;
+        }
+        let ppa = self.pools_per_arena;
+        let mut arenas: Vec<u32> = (0..self.arenas.len() as u32)
+            .filter(|&a| {
+                let arena = &self.arenas[a as usize];
+                arena.committed && arena.free_pools != 0 && arena.free_pools != ppa
+            })
+            .collect();
+        arenas.sort_by_key(|&a| std::cmp::Reverse(self.arenas[a as usize].free_pools));
         let mut decommitted = 0;
-        for arena in &self.arenas {
-            if !arena.committed || arena.free_pools == 0 || arena.free_pools == self.pools_per_arena {
-                continue;
+        for a in arenas {
+            if excess == 0 {
+                break;
             }
-            let mut p = arena.free_head;
+            // The arena's committed free pools all go, so that its free-pool list stays
+            // committed pools first, decommitted ones after (all of them, here).
+            let mut p = self.arenas[a as usize].free_head;
             while p != NIL {
                 let pool = &mut self.pools[p as usize];
                 if !pool.decommitted {
@@ -582,6 +605,7 @@ impl PoolSpace {
                     // `take_pool` commits it again.
                     unsafe { memory.release(self.start + p as usize * self.config.pool_bytes, self.config.pool_bytes) };
                     decommitted += 1;
+                    excess = excess.saturating_sub(self.config.pool_bytes);
                 }
                 p = pool.next;
             }
@@ -605,17 +629,19 @@ impl PoolSpace {
 
     /// What a tracing collector returns to the system after a collection, given `headroom`:
     /// the bytes the mutator may allocate before the next one (next trigger less live bytes).
-    /// Keeps as many wholly empty arenas as that headroom fills and releases the rest; then,
-    /// if the free pools pinned in partly used arenas exceed the headroom (and a quarter of
-    /// what the space holds), decommits them too. Returns the arenas released and the pools
-    /// decommitted. The policy marksweep, generational and concurrent share.
+    /// Free memory that the headroom will fill stays committed, so the next cycle's
+    /// allocation does not fault pages in again; the rest goes back. First wholly empty
+    /// arenas: as many as the headroom fills are kept, the others released. Then the free
+    /// pools pinned in partly used arenas: as many as the rest of the headroom fills (and at
+    /// least a quarter of what the space holds, so that a small surplus is not returned and
+    /// faulted back every cycle) are kept, the excess decommitted. Returns the arenas
+    /// released and the pools decommitted. The policy marksweep, generational and concurrent
+    /// share.
     pub fn trim_after_collection(&mut self, memory: &ObjectMemory, headroom: usize) -> (usize, usize) {
         let released = self.release_empty_arenas(memory, headroom / self.config.arena_bytes);
-        let decommitted = if self.free_pool_bytes() > headroom.max(self.committed_bytes() / 4) {
-            self.decommit_free_pools(memory)
-        } else {
-            0
-        };
+        let in_empty_arenas = self.empty_arenas * self.config.arena_bytes;
+        let keep = headroom.saturating_sub(in_empty_arenas).max(self.committed_bytes() / 4);
+        let decommitted = self.decommit_free_pools_over(memory, keep);
         (released, decommitted)
     }
 

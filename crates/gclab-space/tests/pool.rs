@@ -132,6 +132,34 @@ fn one_survivor_in_a_thousand_pins_arenas_until_free_pools_are_returned() {
 }
 
 #[test]
+fn the_trim_after_a_collection_returns_only_what_the_headroom_will_not_fill() {
+    // As above: one survivor in a thousand pins every arena, with most of its pools free.
+    let n = if cfg!(miri) { 20_000 } else { 400_000 };
+    let (mut memory, mut space) = space(64);
+    let cells: Vec<usize> = (0..n).map(|_| alloc(&mut memory, &mut space, 64).unwrap()).collect();
+    let marks = SideBitmap::new(memory.valid_bits().len()).unwrap();
+    cells.iter().step_by(1000).for_each(|&g| marks.set(g));
+    // SAFETY: nothing refers to the unmarked objects.
+    unsafe { space.sweep(&memory, &marks) };
+    let free = space.free_pool_bytes();
+    let committed = space.committed_bytes();
+    assert!(free > committed / 2, "most pools are free: {free} of {committed}");
+    // A headroom larger than the free pools: everything stays for the next cycle.
+    assert_eq!(space.trim_after_collection(&memory, free + 1), (0, 0));
+    assert_eq!(space.free_pool_bytes(), free);
+    // A headroom of 60% of the free pools: the excess goes back, whole arenas' free pools at a
+    // time, and what the headroom will fill stays committed (not every free pool, as before).
+    let headroom = free / 10 * 6;
+    let (released, decommitted) = space.trim_after_collection(&memory, headroom);
+    assert_eq!(released, 0);
+    let kept = space.free_pool_bytes();
+    assert!(decommitted > 0, "the excess is returned");
+    assert!(kept <= headroom && kept + (1 << 20) > headroom, "kept {kept} free bytes for a headroom of {headroom}");
+    assert_eq!(space.committed_bytes(), committed - decommitted * (16 << 10));
+    space.verify(&memory).unwrap();
+}
+
+#[test]
 fn large_space_reuses_and_coalesces_runs() {
     let mut memory = ObjectMemory::new(64 << 20).unwrap();
     let mut large = LargeObjectSpace::new(&mut memory, 64 << 20);
