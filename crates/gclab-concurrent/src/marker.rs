@@ -304,7 +304,7 @@ impl Shared {
         self.busy.fetch_add(1, Ordering::SeqCst);
         let mut scanned = 0;
         let mut deferred = Vec::new();
-        let (mut work, mut next_check) = (0, 256);
+        let (mut work, mut next_check) = (0, 64);
         while scanned < max_objects {
             let Some(g) = stack.pop().or_else(|| self.steal_any()) else { break };
             // SAFETY: as in `drain`: only grey work is ever on a stack, a deque or the
@@ -320,10 +320,13 @@ impl Shared {
                 work += 1 + slots;
             }
             if work >= next_check {
-                if Instant::now() >= deadline {
+                // The grey objects left on the stack go to the injector one push each when
+                // the assist ends, so a deep stack ends it too: that hand-over is part of the
+                // pause.
+                if stack.len() >= ASSIST_MAX_STACK || Instant::now() >= deadline {
                     break;
                 }
-                next_check = work + 256;
+                next_check = work + 64;
             }
         }
         let handed = !stack.is_empty() || !deferred.is_empty();
@@ -398,6 +401,10 @@ impl Shared {
 /// The most slots of an object a mutator assist scans; larger objects are left to the
 /// markers.
 pub(crate) const ASSIST_MAX_SLOTS: usize = 4096;
+
+/// The deepest an assist lets its stack grow before it stops: what is left on it is handed to
+/// the injector one push at a time, inside the pause.
+const ASSIST_MAX_STACK: usize = 256;
 
 /// Starts one marker thread per deque.
 pub(crate) fn spawn(shared: &Arc<Shared>, workers: Vec<Worker<u32>>) -> Vec<JoinHandle<()>> {
