@@ -87,7 +87,8 @@
 //!   re-mark). Dead large objects are invalidated at one sweep step (a mark test per large
 //!   object, no system call) and their pages released one object per later step.
 //! - A mutator assist (while marking is behind the pacer's schedule) is at most 50 µs and
-//!   4096 objects of at most 4096 slots each, logged as a pause.
+//!   4096 objects of at most 4096 slots each, and stops when its stack holds 256 grey objects
+//!   (handed to the injector inside the pause); logged as a pause.
 //! - Time to safepoint: the mutator runs a handshake at its next allocation, store or
 //!   `safepoint()` call after the markers went quiet; a loop that does none of these delays
 //!   the end of marking (it never blocks the markers, and nothing waits for it).
