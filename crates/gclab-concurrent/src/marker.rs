@@ -33,7 +33,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 use crossbeam::utils::{Backoff, CachePadded};
-use gclab_core::{Object, SideBitmap, GRANULE, HEADER_BYTES};
+use gclab_core::{prefetch_read, Object, SideBitmap, GRANULE, HEADER_BYTES};
+use gclab_space::PrefetchWindow;
 use parking_lot::{Condvar, Mutex};
 
 /// The heap's region base, shared with the markers. The markers only dereference it for
@@ -232,15 +233,19 @@ impl Shared {
     /// `Vec`: no fence per push or pop); every 32 objects, if the marker's stealable deque
     /// `local` is empty, the older half of the stack moves there for idle markers to steal
     /// (the oldest entries, nearest the roots, head the largest subgraphs). When both are
-    /// empty it takes from the injector and steals. The caller has counted itself busy, which
-    /// covers whatever the stack holds. Returns the objects scanned.
+    /// empty it takes from the injector and steals. Each object popped passes through a
+    /// [`PrefetchWindow`] before it is scanned (its header is prefetched as it enters), and
+    /// the window is empty whenever this looks for more work or returns. The caller has
+    /// counted itself busy, which covers whatever the stack and the window hold. Returns the
+    /// objects scanned.
     fn drain(&self, local: &Worker<u32>, stack: &mut Vec<u32>, progress: &AtomicU64) -> u64 {
         let mut scanned = 0u64;
+        let mut window = PrefetchWindow::new();
         loop {
-            while let Some(g) = stack.pop() {
-                // SAFETY: every granule on a stack, a deque or the injector is grey work
-                // (pushed by `scan`, which pushes referents read from slots, or by the
-                // mutator, which pushes marked object starts).
+            while let Some(g) = self.next_to_scan(stack, &mut window) {
+                // SAFETY: every granule on a stack, in a window, a deque or the injector is
+                // grey work (pushed by `scan`, which pushes referents read from slots, or by
+                // the mutator, which pushes marked object starts).
                 unsafe { self.scan(g, stack) };
                 scanned += 1;
                 if scanned % 32 == 0 {
@@ -251,7 +256,7 @@ impl Shared {
                         stack.drain(..half).for_each(|g| local.push(g));
                     }
                     if scanned % 4096 == 0 && self.stop.load(Ordering::Relaxed) {
-                        return scanned;
+                        return scanned; // shutting down: the grey work left is dropped
                     }
                 }
             }
@@ -265,6 +270,21 @@ impl Shared {
         }
     }
 
+    /// The next grey object to scan: the top of `stack` goes into the prefetch `window` and
+    /// the window's oldest entry comes out once it is full; with the stack empty, the window
+    /// drains. `None` when both are empty.
+    #[inline(always)]
+    fn next_to_scan(&self, stack: &mut Vec<u32>, window: &mut PrefetchWindow) -> Option<u32> {
+        while let Some(g) = stack.pop() {
+            // A hint only (never faults); `wrapping_add` as the address is not dereferenced.
+            prefetch_read(self.base.0.wrapping_add(g as usize * GRANULE));
+            if let Some(oldest) = window.push(g) {
+                return Some(oldest);
+            }
+        }
+        window.pop()
+    }
+
     /// The mutator helps marking (when it must wait for marking to end: a full collection,
     /// `start_cycle` during a cycle): it marks like a marker until it finds no grey work anywhere, counted
     /// busy while it may hold some, on its own private `stack`, which nobody steals from.
@@ -274,8 +294,9 @@ impl Shared {
         self.busy.fetch_add(1, Ordering::SeqCst);
         let mut scanned = 0;
         loop {
-            while let Some(g) = stack.pop() {
-                // SAFETY: as in `drain`: only grey work is ever on a stack.
+            let mut window = PrefetchWindow::new();
+            while let Some(g) = self.next_to_scan(stack, &mut window) {
+                // SAFETY: as in `drain`: only grey work is ever on a stack or in a window.
                 unsafe { self.scan(g, stack) };
                 scanned += 1;
             }
@@ -304,11 +325,16 @@ impl Shared {
         self.busy.fetch_add(1, Ordering::SeqCst);
         let mut scanned = 0;
         let mut deferred = Vec::new();
+        let mut window = PrefetchWindow::new();
         let (mut work, mut next_check) = (0, 64);
         while scanned < max_objects {
-            let Some(g) = stack.pop().or_else(|| self.steal_any()) else { break };
-            // SAFETY: as in `drain`: only grey work is ever on a stack, a deque or the
-            // injector, and grey work is an allocated object start.
+            let next = match self.next_to_scan(stack, &mut window) {
+                Some(g) => Some(g),
+                None => self.steal_any(),
+            };
+            let Some(g) = next else { break };
+            // SAFETY: as in `drain`: only grey work is ever on a stack, in a window, a deque
+            // or the injector, and grey work is an allocated object start.
             let slots = unsafe { self.slots_of(g) };
             if slots > ASSIST_MAX_SLOTS {
                 deferred.push(g);
@@ -329,8 +355,8 @@ impl Shared {
                 next_check = work + 64;
             }
         }
-        let handed = !stack.is_empty() || !deferred.is_empty();
-        for g in stack.drain(..).chain(deferred) {
+        let handed = !stack.is_empty() || !window.is_empty() || !deferred.is_empty();
+        for g in window.drain().chain(stack.drain(..)).chain(deferred) {
             self.push(g);
         }
         self.go_idle();

@@ -35,7 +35,7 @@ pub use error::{
 pub use heap::{check_from_roots, Heap};
 pub use heap_id::HeapId;
 pub use live::Live;
-pub use memory::{ObjectMemory, CARVE_ALIGN, MAX_RESERVE};
+pub use memory::{prefetch_read, ObjectMemory, CARVE_ALIGN, MAX_RESERVE};
 pub use object::{object_size, Object, Slot, GRANULE, HEADER_BYTES, MAX_SLOTS};
 pub use objref::{mix64, ObjRef, Tag};
 pub use region::{VirtualRegion, HUGE_PAGE, PAGE_SIZE};

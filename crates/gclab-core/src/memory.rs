@@ -181,17 +181,9 @@ impl ObjectMemory {
     /// header), for a scan that will read it soon. Never faults; a no-op off x86-64.
     #[inline]
     pub fn prefetch(&self, granule: usize) {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: a prefetch is only a hint: it never faults, whatever the address.
-        unsafe {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // `wrapping_add`: the granule may lie past the region (a scan prefetching ahead),
-            // and computing such an address with `add` would itself be undefined behaviour.
-            let addr = self.region.base().wrapping_add(granule.wrapping_mul(GRANULE));
-            _mm_prefetch::<_MM_HINT_T0>(addr.cast::<i8>());
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = granule;
+        // `wrapping_add`: the granule may lie past the region (a scan prefetching ahead), and
+        // computing such an address with `add` would itself be undefined behaviour.
+        prefetch_read(self.region.base().wrapping_add(granule.wrapping_mul(GRANULE)));
     }
 
     /// Validates `obj` and returns a view of it; the error names the mistake.
@@ -543,4 +535,19 @@ mod tests {
         assert!(m.resolve(b).is_ok());
         assert!(matches!(m.resolve(a), Err(RefError::Reused { .. })));
     }
+}
+
+/// Hints the processor to start loading the cache line at `addr` into its caches, for a read
+/// soon. Never faults and changes nothing observable, whatever the address (even one outside
+/// any allocation): safe to call with any pointer. A no-op off x86-64 and under Miri.
+#[inline(always)]
+pub fn prefetch_read(addr: *const u8) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    // SAFETY: a prefetch is only a hint: it reads nothing architecturally and never faults.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(addr.cast::<i8>());
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let _ = addr;
 }

@@ -29,4 +29,4 @@ pub use large::LargeObjectSpace;
 pub use pool::{LazySweep, PoolConfig, PoolSpace, SweepProgress};
 pub use size_class::{SizeClasses, EXACT_CLASS_BYTES, MAX_CLASS_BYTES};
 pub use slow_path::allocate_collecting_once;
-pub use trace::mark_transitive;
+pub use trace::{mark_transitive, PrefetchWindow};

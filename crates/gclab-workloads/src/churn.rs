@@ -144,6 +144,26 @@ pub fn churn<H: Heap, W: Write>(heap: &mut H, n: u32, out: &mut W) -> Result<u64
     Ok(graph.checksum)
 }
 
+/// Builds churn's initial graph of `n` nodes (no operations, no temporaries) and leaves it
+/// rooted: its spine, then two null scratch roots, are pushed on the root stack. Each node's
+/// edges point at random earlier nodes, so a marking of it visits memory in random order,
+/// as a collector tracing a long-mutated heap does (the marking benchmarks use it).
+///
+/// Panics if `n` is outside churn's sizes.
+pub fn build_graph<H: Heap>(heap: &mut H, n: u32) -> Result<(), AllocError> {
+    Churn::INFO.check_size(n).unwrap_or_else(|e| panic!("{e}"));
+    let mut graph = Graph {
+        spine_at: heap.root_depth(),
+        n: n as usize,
+        rng: SplitMix64::new(SEED),
+        temp_rng: SplitMix64::new(TEMP_SEED),
+        next_value: 0,
+        checksum: 0,
+        temps: 0,
+    };
+    graph.build(heap)
+}
+
 /// The graph; its spine is at root `spine_at`; `spine_at + 1` and `spine_at + 2` are scratch.
 struct Graph {
     spine_at: usize,
