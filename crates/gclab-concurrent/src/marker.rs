@@ -26,7 +26,7 @@
 //! bits or space bookkeeping, and never free, decommit or hand out a cell: so a `&[u8]` the
 //! mutator got from `data()` can never change underneath it because of them.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -75,6 +75,9 @@ pub(crate) struct Shared {
     busy: AtomicUsize,
     control: Mutex<Control>,
     wake_cv: Condvar,
+    /// Markers in (or entering) their wait for a wake-up: [`Shared::wake`] takes the lock
+    /// only when there is one.
+    sleepers: AtomicUsize,
     idle_lock: Mutex<()>,
     idle_cv: Condvar,
     /// Set when `busy` drops to 0: the mutator's fast paths poll it to run the final handshake.
@@ -112,6 +115,7 @@ impl Shared {
             busy: AtomicUsize::new(0),
             control: Mutex::new(Control { wake: 0, held: false, shutdown: false }),
             wake_cv: Condvar::new(),
+            sleepers: AtomicUsize::new(0),
             idle_lock: Mutex::new(()),
             idle_cv: Condvar::new(),
             quiescent: AtomicBool::new(true),
@@ -135,7 +139,21 @@ impl Shared {
     }
 
     /// Wakes the markers to take the work pushed.
+    ///
+    /// Takes the wake-up lock only when a marker sleeps, or is about to: a mutator that
+    /// takes it while a marker holds it waits for that marker, and a marker descheduled
+    /// inside it (on 2 busy cores, for milliseconds) made the mutator's pause as long. Awake
+    /// markers find the work themselves. This is Dekker's pattern: the mutator pushes, then
+    /// (after a `SeqCst` fence) reads `sleepers`; a marker counts itself in `sleepers`, then
+    /// (after a `SeqCst` fence) looks for work before it waits. So either the mutator sees
+    /// the sleeper and wakes it under the lock, or the marker sees the work and does not
+    /// sleep. The loom models in `tests/loom.rs` run both orders; with the marker's look for work
+    /// after counting itself removed, they deadlock (a lost wake-up).
     pub(crate) fn wake(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) == 0 {
+            return;
+        }
         let mut control = self.control.lock();
         control.wake = control.wake.wrapping_add(1);
         self.wake_cv.notify_all();
@@ -291,7 +309,7 @@ impl Shared {
     /// It pushes nothing to the injector, so the termination argument is unchanged.
     /// Returns the objects it scanned.
     pub(crate) fn assist(&self, stack: &mut Vec<u32>) -> u64 {
-        self.busy.fetch_add(1, Ordering::SeqCst);
+        self.go_busy();
         let mut scanned = 0;
         loop {
             let mut window = PrefetchWindow::new();
@@ -322,7 +340,7 @@ impl Shared {
     /// back to the markers with the rest (one object of a million slots would take a
     /// millisecond), so an assist overruns its deadline by at most about 4,400 slot reads.
     pub(crate) fn assist_bounded(&self, stack: &mut Vec<u32>, max_objects: u64, deadline: Instant) -> (u64, bool) {
-        self.busy.fetch_add(1, Ordering::SeqCst);
+        self.go_busy();
         let mut scanned = 0;
         let mut deferred = Vec::new();
         let mut window = PrefetchWindow::new();
@@ -411,8 +429,24 @@ impl Shared {
         }
     }
 
+    /// Counts the caller busy. The first one busy clears `quiescent`, so that the mutator
+    /// does not try a final handshake at every allocation while a marker works (it did:
+    /// 4.4 million failed tries in one run of binary-trees 18). The flag is still set again
+    /// by the last one to go idle: that store comes after every clearing store in the
+    /// happens-before order (each clearing thread's later `fetch_sub` is in the release
+    /// sequence the last `fetch_sub` reads from), so a quiescent heap is never missed.
+    fn go_busy(&self) {
+        if self.busy.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.quiescent.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts the caller idle. The last one idle sets `quiescent` (the mutator's cue to try
+    /// the final handshake) unless the injector still holds work, as it does after an assist
+    /// that handed its leftovers over: a marker will take them, and set the flag when it is
+    /// done.
     fn go_idle(&self) {
-        if self.busy.fetch_sub(1, Ordering::SeqCst) == 1 {
+        if self.busy.fetch_sub(1, Ordering::SeqCst) == 1 && self.injector.is_empty() {
             self.quiescent.store(true, Ordering::Release);
             let _guard = self.idle_lock.lock();
             self.idle_cv.notify_all();
@@ -453,21 +487,27 @@ fn marker_loop(shared: &Shared, local: &Worker<u32>, index: usize) {
     let mut seen = 0;
     let mut stack = Vec::new();
     loop {
+        let cpu = thread_cpu_ns();
+        linger(shared);
         {
             let mut control = shared.control.lock();
-            while !control.shutdown && (control.wake == seen || control.held) {
+            // Counted before looking for work (see `Shared::wake`): from here on, work
+            // handed over either is seen below or comes with a wake-up.
+            shared.sleepers.fetch_add(1, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            while !control.shutdown && (control.held || (control.wake == seen && !shared.has_work())) {
                 shared.wake_cv.wait(&mut control);
             }
+            shared.sleepers.fetch_sub(1, Ordering::SeqCst);
             if control.shutdown {
                 return;
             }
             seen = control.wake;
         }
-        let cpu = thread_cpu_ns();
         let mut scanned = 0;
         // Mark, and keep stealing while other markers are busy (they may have work to share).
         'work: loop {
-            shared.busy.fetch_add(1, Ordering::SeqCst);
+            shared.go_busy();
             scanned += shared.drain(local, &mut stack, progress);
             shared.go_idle();
             let backoff = Backoff::new();
@@ -490,6 +530,27 @@ fn marker_loop(shared: &Shared, local: &Worker<u32>, index: usize) {
         }
         shared.scanned.fetch_add(scanned, Ordering::Relaxed);
         shared.cpu_ns.fetch_add(thread_cpu_ns().saturating_sub(cpu), Ordering::Relaxed);
+    }
+}
+
+/// How long a marker out of work keeps looking for more before it sleeps on the condition
+/// variable, and how often it looks meanwhile.
+const LINGER: Duration = Duration::from_millis(if cfg!(miri) { 0 } else { 20 });
+const LINGER_POLL: Duration = Duration::from_micros(50);
+
+/// A marker out of work polls for more (every [`LINGER_POLL`], sleeping between looks) for
+/// up to [`LINGER`] before it sleeps until woken. While it lingers it is not counted among
+/// the `sleepers`, so the mutator hands it work with a plain push and no wake-up: no system
+/// call, no lock, in a pause. A wake-up from a pause cost the mutator up to 3.5 ms on a
+/// 2-core VM (the system ran something else on its core meanwhile), in one pause of ten or
+/// so; lingering covers the short gaps of a marking (the mutator's barrier buffer filling,
+/// an assist's leftovers) and, when cycles follow each other closely, the gap before the
+/// next initial handshake. Its cost is a timer wake-up every 50 µs for at most 20 ms after
+/// each marking, counted in the markers' CPU time.
+fn linger(shared: &Shared) {
+    let until = Instant::now() + LINGER;
+    while !shared.has_work() && !shared.stop.load(Ordering::Relaxed) && Instant::now() < until {
+        std::thread::sleep(LINGER_POLL);
     }
 }
 

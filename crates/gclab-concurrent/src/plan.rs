@@ -27,6 +27,14 @@ const ASSIST_OBJECTS: u64 = 4096;
 /// spent, leaving the rest as a margin for its errors.
 const PACE_SIXTEENTHS: u128 = 14;
 
+/// How long before the pacer's start the markers are woken (see `ConcurrentHeap::prewake`);
+/// well within the time a marker lingers before it sleeps.
+const PREWAKE: Duration = Duration::from_millis(5);
+
+/// The markers may lag the pacer's schedule by 1/`PACE_SLACK` of the expected work before the
+/// mutator assists.
+const PACE_SLACK: u128 = 16;
+
 /// Configuration of a [`ConcurrentHeap`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConcurrentConfig {
@@ -146,6 +154,8 @@ struct Counters {
     /// Handshakes and assists whose wall time exceeded the mutator's CPU time in them by
     /// more than 200 µs: the system ran something else on the mutator's core mid-pause.
     descheduled_pauses: u64,
+    /// Wake-ups of the markers ahead of a cycle's start.
+    prewakes: u64,
 }
 
 /// The pacer's state (see [`ConcurrentHeap`]'s pacing in the crate documentation).
@@ -203,6 +213,8 @@ pub struct ConcurrentHeap {
     rng: u64,
     /// Marking starts when the trigger's bytes in use reach this (the pacer's choice).
     start_at: usize,
+    /// The markers were woken ahead of this cycle's start.
+    prewoken: bool,
     pacer: Pacer,
     counters: Counters,
 }
@@ -272,6 +284,7 @@ impl ConcurrentHeap {
             sweep_budget: config.sweep_budget,
             rng: 0x9e37_79b9_7f4a_7c15 ^ config.heap.heap_limit as u64,
             start_at: next - next * 3 / 8,
+            prewoken: false,
             pacer: Pacer {
                 work_expected: 0,
                 progress_at_start: 0,
@@ -404,6 +417,7 @@ impl ConcurrentHeap {
             }
         });
         shared.wake();
+        self.prewoken = false;
         self.counters.used_at_start = self.trigger.used();
         self.pacer_start_marking();
         if log_pause {
@@ -574,6 +588,7 @@ impl ConcurrentHeap {
             ("assist_cpu_us", c.assist_cpu_ns / 1000),
             ("assist_cpu_max_us", c.assist_cpu_max_ns / 1000),
             ("descheduled_pauses", c.descheduled_pauses),
+            ("marker_prewakes", c.prewakes),
             ("large_sweep_max_us", c.large_sweep_max_ns / 1000),
             ("large_freed_max", c.large_freed_max),
             ("barrier_slow_path", c.barrier_slow_path),
@@ -638,7 +653,8 @@ impl ConcurrentHeap {
         if let Some((since, allocated)) = pacer.rate_from {
             let elapsed = now.duration_since(since).as_secs_f64();
             if elapsed > 0.001 {
-                pacer.alloc_rate = (self.stats.allocated_bytes - allocated) as f64 / elapsed;
+                let rate = (self.stats.allocated_bytes - allocated) as f64 / elapsed;
+                pacer.alloc_rate = smoothed(pacer.alloc_rate, rate);
             }
         }
         pacer.rate_from = Some((now, self.stats.allocated_bytes));
@@ -653,7 +669,7 @@ impl ConcurrentHeap {
         let seconds = self.counters.last_mark.as_secs_f64();
         let by_markers = marker_progress.saturating_sub(pacer.marker_progress_at_start);
         if seconds > 0.0005 && by_markers > 0 {
-            pacer.marker_rate = by_markers as f64 / seconds;
+            pacer.marker_rate = smoothed(pacer.marker_rate, by_markers as f64 / seconds);
         }
     }
 
@@ -689,7 +705,11 @@ impl ConcurrentHeap {
             return true;
         }
         let done = self.mark_progress().saturating_sub(self.pacer.progress_at_start) as u128;
-        done * budget * PACE_SIXTEENTHS < self.pacer.work_expected as u128 * allocated * 16
+        // The markers may lag the schedule by a slack of the expected work: they publish
+        // their progress every 32 objects and a woken marker takes a while to be scheduled,
+        // so without it the first slow paths of every cycle assisted.
+        let expected = self.pacer.work_expected as u128;
+        (done + expected / PACE_SLACK) * budget * PACE_SIXTEENTHS < expected * allocated * 16
     }
 
     /// A mutator assist: a bounded increment of marking (at most [`ASSIST_TIME`] and
@@ -768,8 +788,31 @@ impl ConcurrentHeap {
             let budget = if hurry { self.sweep_budget * 8 } else { self.sweep_budget };
             self.sweep_increment(budget, true);
         }
-        if self.phase == Phase::Idle && (self.stress || self.trigger.used() >= self.start_at) {
-            self.initial_mark(true);
+        if self.phase == Phase::Idle {
+            if self.stress || self.trigger.used() >= self.start_at {
+                self.initial_mark(true);
+            } else {
+                self.prewake();
+            }
+        }
+    }
+
+    /// Wakes the markers a little ahead of the pacer's start (when, at the allocation rate
+    /// of the last cycle, about [`PREWAKE`] of allocation is left before it), so that the
+    /// initial handshake finds them lingering (see `marker::linger`) and hands them the roots
+    /// with plain pushes. The wake-up, a system call that on a 2-core VM sometimes cost the
+    /// mutator a millisecond, is then done at this allocation slow path, outside the
+    /// handshake; the mutator still pays for it (it shows in its time and the MMU, not in
+    /// the pause log), once per cycle. Does nothing when no marker sleeps.
+    fn prewake(&mut self) {
+        if self.prewoken || self.pacer.alloc_rate <= 0.0 {
+            return;
+        }
+        let left = self.start_at.saturating_sub(self.trigger.used()) as f64;
+        if left <= self.pacer.alloc_rate * PREWAKE.as_secs_f64() {
+            self.prewoken = true;
+            self.counters.prewakes += 1;
+            self.shared.wake();
         }
     }
 
@@ -975,6 +1018,19 @@ impl ConcurrentHeap {
         text.push_str(&describe(white));
         text.push_str(", white");
         panic!("checkmark: concurrent marking left a reachable object white; its path from a root:\n  {text}");
+    }
+}
+
+/// A rate measured over the last cycle, averaged with the rate before (halving the weight of
+/// each older cycle). One cycle's figure alone made the start oscillate: a cycle that started
+/// at once after the last sweep measured a low allocation rate (the mutator shared its
+/// cycle with marking and sweeping), so the next one started late, had to be helped by
+/// assists, measured a high rate, so the one after started at once again, and so on.
+fn smoothed(before: f64, measured: f64) -> f64 {
+    if before > 0.0 {
+        (before + measured) / 2.0
+    } else {
+        measured
     }
 }
 

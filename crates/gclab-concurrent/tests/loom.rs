@@ -9,7 +9,11 @@
 //! `busy` incremented before a marker takes work and decremented when it holds none, the
 //! injector filled only by the mutator, termination = injector empty then `busy == 0`; and
 //! the mutator's bounded assists (counted busy, leftovers handed to the injector before
-//! going idle).
+//! going idle); and the wake-up that takes the lock only when a marker sleeps (Dekker's
+//! pattern on `sleepers`, a marker looking for work after counting itself a sleeper), whose
+//! lost wake-ups loom would report as a deadlock of the final handshake. (The model's
+//! injector is a mutex, which orders the two sides by itself; the real one is lock-free,
+//! and the `SeqCst` fences do it.)
 //!
 //! Run: `RUSTFLAGS="--cfg loom" cargo test -p gclab-concurrent --test loom --release`
 //! (with `CARGO_TARGET_DIR=target/loom` to keep the normal build).
@@ -17,7 +21,7 @@
 #![cfg(loom)]
 
 use loom::cell::UnsafeCell;
-use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
+use loom::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering::*};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 
@@ -41,6 +45,7 @@ struct Heap {
     busy: AtomicUsize,
     control: Mutex<Control>,
     wake_cv: Condvar,
+    sleepers: AtomicUsize,
     idle_lock: Mutex<()>,
     idle_cv: Condvar,
 }
@@ -55,6 +60,7 @@ impl Heap {
             busy: AtomicUsize::new(0),
             control: Mutex::new(Control { wake: 0, stop: false }),
             wake_cv: Condvar::new(),
+            sleepers: AtomicUsize::new(0),
             idle_lock: Mutex::new(()),
             idle_cv: Condvar::new(),
         }
@@ -69,11 +75,29 @@ impl Heap {
         self.marks.load(Relaxed) & (1 << o) != 0
     }
 
-    /// `Shared::wake`.
+    /// `Shared::wake`: the lock and the wake-up only when a marker sleeps or is about to
+    /// (Dekker's pattern with `sleepers`; the work was pushed before).
     fn wake(&self) {
+        fence(SeqCst);
+        if self.sleepers.load(SeqCst) == 0 {
+            return;
+        }
         let mut control = self.control.lock().unwrap();
         control.wake += 1;
         self.wake_cv.notify_all();
+    }
+
+    fn has_work(&self) -> bool {
+        !self.injector.lock().unwrap().is_empty()
+    }
+
+    /// `Shared::go_idle`: the last one idle tells a waiting mutator, unless the injector
+    /// still holds work (a marker will take it, and tell it then).
+    fn go_idle(&self) {
+        if self.busy.fetch_sub(1, SeqCst) == 1 && !self.has_work() {
+            let _guard = self.idle_lock.lock().unwrap();
+            self.idle_cv.notify_all();
+        }
     }
 
     /// `Shared::terminated`: the injector empty, then no marker busy.
@@ -87,15 +111,21 @@ impl Heap {
         let mut seen = 0;
         let mut local: Vec<usize> = Vec::new();
         loop {
-            {
+            // `linger`: one look for work handed over without a wake-up.
+            if !self.has_work() {
                 let mut control = self.control.lock().unwrap();
-                while control.wake == seen && !control.stop {
+                self.sleepers.fetch_add(1, SeqCst);
+                fence(SeqCst);
+                while control.wake == seen && !control.stop && !self.has_work() {
                     control = self.wake_cv.wait(control).unwrap();
                 }
+                self.sleepers.fetch_sub(1, SeqCst);
                 if control.stop {
                     return;
                 }
                 seen = control.wake;
+            } else if self.control.lock().unwrap().stop {
+                return;
             }
             self.busy.fetch_add(1, SeqCst);
             loop {
@@ -115,10 +145,7 @@ impl Heap {
                     local.push(child - 1);
                 }
             }
-            if self.busy.fetch_sub(1, SeqCst) == 1 {
-                let _guard = self.idle_lock.lock().unwrap();
-                self.idle_cv.notify_all();
-            }
+            self.go_idle();
         }
     }
 }
@@ -163,10 +190,7 @@ fn assist(heap: &Heap, buffer: &mut Vec<usize>, max: usize) {
     }
     let handed = !stack.is_empty();
     heap.injector.lock().unwrap().append(&mut stack);
-    if heap.busy.fetch_sub(1, SeqCst) == 1 {
-        let _guard = heap.idle_lock.lock().unwrap();
-        heap.idle_cv.notify_all();
-    }
+    heap.go_idle();
     if handed {
         heap.wake();
     }
