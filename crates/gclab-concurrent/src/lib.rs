@@ -7,8 +7,11 @@
 //! A **cycle** has three phases (docs/concurrent.md has the proof sketch and the figures):
 //!
 //! 1. **Initial handshake** (a pause, logged as `CollectionKind::InitialMark`): every root
-//!    (root-stack entry and `Root` handle) is marked and queued grey for the markers, which
-//!    are woken. Time proportional to the roots, not to the heap.
+//!    (root-stack entry and `Root` handle) is marked and queued grey for the markers. Time
+//!    proportional to the roots, not to the heap. The markers were woken ahead of it, at an
+//!    allocation slow path, and linger polling for work, so the handshake makes no system
+//!    call (a wake-up from inside a pause cost the mutator up to milliseconds on a 2-core
+//!    VM); only markers that have slept for a long while are woken here.
 //! 2. **Concurrent marking** on `markers` threads (default: available cores minus one, at
 //!    least one). Each marker pops a grey object from its own crossbeam LIFO deque (stealing
 //!    from the global injector and the other markers when it runs dry), reads its slots with
@@ -20,7 +23,8 @@
 //!      overwritten referent (Yuasa's deletion barrier) *and* the value written; a reference
 //!      pushed on the root stack or into a handle is shaded too. Shading sets the mark bit
 //!      and appends the granule to the mutator's buffer, handed to the markers in batches
-//!      of 256 and at every handshake;
+//!      of 256 and at every handshake (plain pushes: a marker out of work lingers, polling,
+//!      for 20 ms before it sleeps, and only a sleeping one needs a wake-up);
 //!    - slot stores use release ordering while a cycle runs.
 //! 3. **Final handshake** (a pause, `CollectionKind::FinalMark`), run at the first
 //!    allocation, store or [`Heap::safepoint`] after the markers went idle: the barrier
@@ -82,6 +86,9 @@
 //! - Outside a cycle, a store and an allocation each test one well-predicted flag.
 //! - During a cycle: a store loads the old value and tests two mark bits (a `fetch_or` and
 //!   a buffer push for each one that was white); an allocation sets its mark bit.
+//! - Marking: each object popped passes through a 16-entry prefetch window
+//!   ([`gclab_space::PrefetchWindow`]) before it is scanned, so on a heap in random order
+//!   its cache miss overlaps the scans of the objects ahead of it.
 //! - The initial handshake is proportional to the roots; the final one to the barrier buffer
 //!   (at most 256 entries) plus a check of the queues (and, in checkmark mode only, a full
 //!   re-mark). Dead large objects are invalidated at one sweep step (a mark test per large
@@ -102,10 +109,14 @@
 //! allocation). Marking starts when the bytes counted since reach `goal − headroom`, the
 //! headroom being what the mutator, at its allocation rate over the last cycle, allocates while
 //! the markers alone, at their rate in the last marking, redo the last marking's work, plus
-//! a quarter (clamped to between 1/16 of the goal and `goal − traced`). While marking, every
+//! a quarter (clamped to between 1/16 of the goal and `goal − traced`); the markers are woken
+//! when about 5 ms of allocation (at that rate) is left before it. While marking, every
 //! allocation slow path (a new 16 KiB run, a large object) compares the share of the
 //! expected work done with the share of the allocation budget (`goal` less the bytes in use
-//! when marking started) spent; when marking is behind (or the goal is passed), the mutator
+//! when marking started) spent, allowing the markers a lag of 1/16 of the work (they publish
+//! progress every 32 objects, and a marker takes a moment to start); both rates are averaged
+//! over cycles, as one cycle's figures made the start oscillate. When marking is behind (or
+//! the goal is passed), the mutator
 //! **assists**: it marks a bounded increment itself (at most 50 µs and 4096 objects, starting
 //! with its barrier buffer; what it leaves grey goes back to the injector), logged as a pause
 //! (`CollectionKind::Assist`). No allocation waits for the whole of marking. Past the goal
