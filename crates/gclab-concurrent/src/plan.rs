@@ -354,6 +354,20 @@ impl ConcurrentHeap {
         self.stats.end_pause(timer, CollectionKind::AllocationStall, self.live_bytes());
     }
 
+    /// Benchmark hook: one marking by the marker threads alone, timed. Starts a cycle, waits
+    /// for the markers without marking ([`ConcurrentHeap::wait_for_markers`]), then finishes
+    /// it with a full collection (which marks again, untimed); returns the marking's wall
+    /// time ([`ConcurrentHeap::last_mark_time`]). The marking benchmarks time 1 and 2 markers
+    /// with it.
+    #[doc(hidden)]
+    pub fn mark_with_markers_alone(&mut self) -> Duration {
+        self.start_cycle();
+        self.wait_for_markers();
+        let marking = self.last_mark_time();
+        self.collect(CollectionKind::Full);
+        marking
+    }
+
     /// Objects scanned by each marker thread since the heap was made (updated every 32
     /// objects): how the markers shared the work.
     #[doc(hidden)]

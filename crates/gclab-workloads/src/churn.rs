@@ -122,15 +122,7 @@ struct Counts {
 pub fn churn<H: Heap, W: Write>(heap: &mut H, n: u32, out: &mut W) -> Result<u64, WorkloadError> {
     Churn::INFO.check_size(n)?;
     let base = heap.root_depth();
-    let mut graph = Graph {
-        spine_at: base,
-        n: n as usize,
-        rng: SplitMix64::new(SEED),
-        temp_rng: SplitMix64::new(TEMP_SEED),
-        next_value: 0,
-        checksum: 0,
-        temps: 0,
-    };
+    let mut graph = Graph::new(base, n);
     let result = graph.run(heap);
     heap.truncate_roots(base);
     let counts = result?;
@@ -152,16 +144,7 @@ pub fn churn<H: Heap, W: Write>(heap: &mut H, n: u32, out: &mut W) -> Result<u64
 /// Panics if `n` is outside churn's sizes.
 pub fn build_graph<H: Heap>(heap: &mut H, n: u32) -> Result<(), AllocError> {
     Churn::INFO.check_size(n).unwrap_or_else(|e| panic!("{e}"));
-    let mut graph = Graph {
-        spine_at: heap.root_depth(),
-        n: n as usize,
-        rng: SplitMix64::new(SEED),
-        temp_rng: SplitMix64::new(TEMP_SEED),
-        next_value: 0,
-        checksum: 0,
-        temps: 0,
-    };
-    graph.build(heap)
+    Graph::new(heap.root_depth(), n).build(heap)
 }
 
 /// The graph; its spine is at root `spine_at`; `spine_at + 1` and `spine_at + 2` are scratch.
@@ -179,6 +162,19 @@ struct Graph {
 }
 
 impl Graph {
+    /// A graph of `n` nodes whose spine will be root `spine_at`, its generators seeded.
+    fn new(spine_at: usize, n: u32) -> Self {
+        Graph {
+            spine_at,
+            n: n as usize,
+            rng: SplitMix64::new(SEED),
+            temp_rng: SplitMix64::new(TEMP_SEED),
+            next_value: 0,
+            checksum: 0,
+            temps: 0,
+        }
+    }
+
     fn run<H: Heap>(&mut self, heap: &mut H) -> Result<Counts, WorkloadError> {
         self.build(heap)?;
         let mut counts = Counts::default();
