@@ -104,6 +104,7 @@ impl Shared {
         marks: SideBitmap,
         markers: usize,
     ) -> (Arc<Shared>, Vec<Worker<u32>>) {
+        assert!(marks.len() >= granules, "the mark bitmap ({} bits) must cover the {granules} granules", marks.len());
         let workers: Vec<Worker<u32>> = (0..markers).map(|_| Worker::new_lifo()).collect();
         let stealers = workers.iter().map(Worker::stealer).collect();
         let shared = Shared {
@@ -216,7 +217,10 @@ impl Shared {
             // visible here, so a black object is never taken for white.
             let bits = slot.load(Ordering::Acquire);
             let child = bits as u32 as usize;
-            if bits != 0 && !self.marks.get(child) && !self.marks.fetch_set(child) {
+            // SAFETY: a non-null slot holds a reference of this heap (every value stored is
+            // validated; new objects' slots are zero or moved from validated roots), whose
+            // granule is below `granules`, which the bitmap covers (asserted in `new`).
+            if bits != 0 && !unsafe { self.marks.test_and_fetch_set_unchecked(child) } {
                 stack.push(child as u32);
             }
         }

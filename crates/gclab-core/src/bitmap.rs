@@ -123,6 +123,22 @@ impl SideBitmap {
         false
     }
 
+    /// Tests bit `i`, then, if it was clear, sets it atomically; returns whether it was
+    /// already set (by anyone). Without a bounds check: the concurrent markers' scan, whose
+    /// bitmap was checked once to cover every granule they can be handed. The plain test
+    /// first spares the `lock`ed read-modify-write, which orders the marker's loads, for the
+    /// referents already marked (most of them, in a graph with several edges per object).
+    ///
+    /// # Safety
+    /// `i < self.len()`.
+    #[inline]
+    pub unsafe fn test_and_fetch_set_unchecked(&self, i: usize) -> bool {
+        // SAFETY: `i < len` (the caller's contract), so word `i / 64` is in range.
+        let w = unsafe { self.word_unchecked(i / 64) };
+        let bit = 1 << (i % 64);
+        w.load(Relaxed) & bit != 0 || w.fetch_or(bit, Relaxed) & bit != 0
+    }
+
     /// Atomically sets bit `i`; returns whether it was already set (parallel marking).
     #[inline]
     pub fn fetch_set(&self, i: usize) -> bool {
