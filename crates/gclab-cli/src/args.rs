@@ -31,6 +31,34 @@ pub enum Command {
     Compare(CompareArgs),
     /// List the backends built into this binary and the workloads, one per line.
     List,
+    /// Measure how long this machine stops a thread that only reads the clock (the floor
+    /// under every pause figure; see docs/harness.md): the gaps over a threshold, each with
+    /// whether the thread was descheduled or held with its CPU clock running.
+    Jitter(JitterArgs),
+}
+
+/// The arguments of `gclab jitter`.
+#[derive(Debug, Args)]
+pub struct JitterArgs {
+    /// How long to probe, in seconds (one core busy meanwhile).
+    #[arg(long, default_value_t = 5.0, value_parser = positive_seconds)]
+    pub seconds: f64,
+
+    /// The shortest gap reported, in microseconds.
+    #[arg(long, default_value_t = 200)]
+    pub threshold_us: u64,
+
+    /// How many of the longest gaps to list.
+    #[arg(long, default_value_t = 10)]
+    pub longest: usize,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
+        Ok(s) => Err(format!("{s} is not between 0 and 3600 seconds")),
+        Err(e) => Err(format!("{text:?} is not a number of seconds: {e}")),
+    }
 }
 
 /// The arguments of `gclab run`.

@@ -26,6 +26,7 @@ pub mod byte_size;
 pub mod charts;
 pub mod compare;
 pub mod html;
+pub mod jitter;
 pub mod listing;
 pub mod log_setting;
 pub mod machine;

@@ -4,13 +4,15 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
-use gclab_cli::args::{Cli, Command, CompareArgs, RunArgs};
+use gclab_cli::args::{Cli, Command, CompareArgs, JitterArgs, RunArgs};
 use gclab_cli::charts::{draw_charts, write_charts};
 use gclab_cli::compare::{run_plan, Plan};
 use gclab_cli::html::{report_html, Page};
+use gclab_cli::jitter::{describe, Jitter};
 use gclab_cli::listing::listing;
 use gclab_cli::log_setting::unknown_log_values;
 use gclab_cli::op_costs::op_rows;
@@ -40,7 +42,24 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => run(&args),
         Command::Compare(args) => compare(&args),
+        Command::Jitter(args) => jitter(&args),
     }
+}
+
+fn jitter(args: &JitterArgs) -> ExitCode {
+    let probe = Jitter::probe(Duration::from_secs_f64(args.seconds), Duration::from_micros(args.threshold_us));
+    println!("{}.", probe.summary());
+    let mut longest = probe.gaps.clone();
+    longest.sort_by(|a, b| b.wall.cmp(&a.wall));
+    for gap in longest.iter().take(args.longest) {
+        println!(
+            "  at {:>8.1} ms: {:>8.3} ms ({})",
+            gap.at.as_secs_f64() * 1e3,
+            gap.wall.as_secs_f64() * 1e3,
+            describe(gap)
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 /// Exits with code 2 and clap's usage footer for `gclab SUBCOMMAND`, as clap does for its own
