@@ -17,8 +17,14 @@
 //!    from the global injector and the other markers when it runs dry), reads its slots with
 //!    acquire loads and marks each white referent with an atomic `fetch_or` on the mark
 //!    bitmap, pushing the ones it marked. Meanwhile the mutator runs:
-//!    - **allocate-black**: an object made while marking has its mark bit set before it is
-//!      returned, so markers never scan it;
+//!    - **allocate white**: a small object made while marking is left white. Unless the
+//!      mutator publishes it — stores it in a slot or on the roots, where the barrier shades
+//!      it — it dies with this cycle (most objects: on churn, the temporaries). Its slots
+//!      only ever hold marked objects (values stored are shaded, references moved in from
+//!      the roots are marked), so marking it without a scan is always sound; the final
+//!      handshake does that for the newest one, which the mutator may still hold unrooted
+//!      when the handshake runs at a store or a safepoint. Large objects are allocated
+//!      black;
 //!    - **write barrier** (snapshot-at-the-beginning): a store while marking shades the
 //!      overwritten referent (Yuasa's deletion barrier) *and* the value written; a reference
 //!      pushed on the root stack or into a handle is shaded too. Shading sets the mark bit
@@ -43,12 +49,16 @@
 //!
 //! # Invariants
 //!
-//! - *Snapshot*: every object reachable at the initial handshake, every object allocated
-//!   since, and every object written into a slot or root since, is marked when marking
+//! - *Snapshot*: every object reachable at the initial handshake, every object written into
+//!   a slot or root since, and the newest object allocated, is marked when marking
 //!   terminates. (Weak tri-color invariant: every white object reachable at the snapshot is
-//!   reachable from a grey object through white objects, or was shaded by the barrier.)
+//!   reachable from a grey object through white objects, or was shaded by the barrier.) An
+//!   object allocated while marking and never published is reachable from nothing; the
+//!   contract already lets an allocation invalidate unrooted references, so only the newest
+//!   one must outlive a handshake that is not at an allocation.
 //! - *Closure*: outside a sweep, every slot of every valid object refers to a valid
-//!   object; during the sweep, every slot of every live (marked or newly allocated) object
+//!   object; during the sweep, every slot of every live (marked, or allocated since marking
+//!   ended) object
 //!   refers to a live object, and stores and root writes refuse dead objects not yet swept
 //!   (`RefError::Stale`), as a stop-the-world collector would have freed them.
 //! - *No freeing while marking*: only the mutator frees, decommits, re-classes or hands out
@@ -66,16 +76,20 @@
 //! counts itself busy before it takes work and idle only when it holds none. At the final
 //! handshake the mutator has flushed its buffer; if it then sees the injector empty and no
 //! marker busy (sequentially consistent loads), no grey object exists. Roots are not
-//! rescanned (snapshot-at-the-beginning), and every object the mutator can still reach is
-//! marked or shaded, so no new grey object can appear: marking is complete.
+//! rescanned (snapshot-at-the-beginning), and every object the mutator can still reach from
+//! a root is marked or shaded, so no new grey object can appear: marking is complete. (The
+//! newest object, which it may hold unrooted, is marked by the handshake without a scan: its
+//! slots hold marked objects only.)
 //!
 //! # Memory model
 //!
 //! Slots are atomic words. The mutator's slot stores while a cycle runs use `Release`; the
 //! markers' slot loads use `Acquire`. Whatever the mutator did before publishing an object
-//! in a slot — writing its header, setting its mark bit (allocated black) — is therefore
-//! visible to a marker that reads the slot, so its `fetch_or` on that mark bit sees the bit
-//! set and never scans a new object whose slots were written non-atomically. Mark bits
+//! in a slot — writing its header and slots, non-atomically, when it allocated it white — is
+//! therefore visible to a marker that reads the slot and then scans the object (the loom
+//! model reports the data race on the new object's body when that store is `Relaxed`).
+//! An object published through the barrier buffer reaches a marker through the injector,
+//! which synchronises the same way. Mark bits
 //! shared by a marker and the mutator are set only with atomic read-modify-writes. Work
 //! handed through the injector and the wake-up mutex synchronises the mutator's earlier
 //! writes with the marker that takes it. On x86-64 all of these are plain moves except the
@@ -85,7 +99,8 @@
 //!
 //! - Outside a cycle, a store and an allocation each test one well-predicted flag.
 //! - During a cycle: a store loads the old value and tests two mark bits (a `fetch_or` and
-//!   a buffer push for each one that was white); an allocation sets its mark bit.
+//!   a buffer push for each one that was white); an allocation records itself as the newest
+//!   object while marking, and sets its mark bit during the sweep in pools not yet swept.
 //! - Marking: each object popped passes through a 16-entry prefetch window
 //!   ([`gclab_space::PrefetchWindow`]) before it is scanned, so on a heap in random order
 //!   its cache miss overlaps the scans of the objects ahead of it.
@@ -103,10 +118,10 @@
 //! # Pacing
 //!
 //! The trigger's goal is `max(initial_trigger, traced × growth_factor)` bytes, `traced` being
-//! what the last marking found live (objects allocated during a cycle are kept by it, black,
-//! whether or not they are still reachable: they do not raise the goal, and the next cycle's
-//! budget does not pay for them, so the bytes in use peak at the goal plus one cycle's
-//! allocation). Marking starts when the bytes counted since reach `goal − headroom`, the
+//! what the last marking found live (objects allocated during the sweep are kept by it whether
+//! or not they are still reachable: they do not raise the goal, and the next cycle's budget
+//! does not pay for them; those allocated during marking die with the cycle unless
+//! published, so the bytes in use peak at about the goal). Marking starts when the bytes counted since reach `goal − headroom`, the
 //! headroom being what the mutator, at its allocation rate over the last cycle, allocates while
 //! the markers alone, at their rate in the last marking, redo the last marking's work, plus
 //! a quarter (clamped to between 1/16 of the goal and `goal − traced`); the markers are woken

@@ -213,8 +213,8 @@ impl Shared {
             // SAFETY: slot `i` of the object, inside it, 8-aligned, accessed only atomically.
             let slot = unsafe { &*addr.add(HEADER_BYTES + i * 8).cast::<AtomicU64>() };
             // Acquire pairs with the mutator's release store: whatever the mutator did before
-            // publishing a new object (its header, its mark bit when allocated black) is
-            // visible here, so a black object is never taken for white.
+            // publishing a new object (its header and slots, written non-atomically when it
+            // was allocated) is visible here, before this marker may scan it.
             let bits = slot.load(Ordering::Acquire);
             let child = bits as u32 as usize;
             // SAFETY: a non-null slot holds a reference of this heap (every value stored is

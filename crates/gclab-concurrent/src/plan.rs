@@ -113,7 +113,7 @@ impl ConcurrentConfig {
 enum Phase {
     /// No cycle: every mark bit clear, every pool swept.
     Idle,
-    /// Markers run; the barrier shades; new objects are allocated black.
+    /// Markers run; the barrier shades; new small objects are allocated white, large ones black.
     Marking,
     /// Marking is over; the lazy sweep runs (see `gclab_space`'s `lazy.rs`).
     Sweeping,
@@ -169,6 +169,8 @@ struct Pacer {
     marker_progress_at_start: u64,
     /// `stats.allocated_bytes` when this cycle started.
     allocated_at_start: u64,
+    /// `stats.allocated_bytes` when this cycle's marking ended.
+    allocated_at_mark_end: u64,
     /// Objects the last marking scanned (markers and mutator).
     last_work: u64,
     /// The markers' own rate in the last marking, in objects per second.
@@ -195,7 +197,7 @@ pub struct ConcurrentHeap {
     threads: Vec<JoinHandle<()>>,
     markers: usize,
     phase: Phase,
-    /// `phase == Marking`: the barrier and allocate-black test it.
+    /// `phase == Marking`: the barrier and the colouring of new objects test it.
     marking: bool,
     /// `phase != Idle || stress`: the one flag the allocation and store fast paths test.
     attention: bool,
@@ -204,6 +206,11 @@ pub struct ConcurrentHeap {
     large_black: bool,
     /// The barrier buffer: granules the mutator shaded, not yet handed to the markers.
     buffer: Vec<u32>,
+    /// The newest small object allocated (white) during this marking: the one unrooted
+    /// reference the mutator may still use after a final handshake run at a store or a
+    /// safepoint (the contract lets any *allocation* invalidate unrooted references, and no
+    /// other call); that handshake marks it.
+    last_new: Option<u32>,
     /// The mutator's mark stack when it helps marking.
     assist_stack: Vec<u32>,
     stress: bool,
@@ -277,6 +284,7 @@ impl ConcurrentHeap {
             attention: config.stress,
             large_black: false,
             buffer: Vec::with_capacity(BUFFER_BATCH),
+            last_new: None,
             assist_stack: Vec::new(),
             stress: config.stress,
             checkmark: config.checkmark,
@@ -290,6 +298,7 @@ impl ConcurrentHeap {
                 progress_at_start: 0,
                 marker_progress_at_start: 0,
                 allocated_at_start: 0,
+                allocated_at_mark_end: 0,
                 last_work: 0,
                 marker_rate: 0.0,
                 alloc_rate: 0.0,
@@ -417,6 +426,7 @@ impl ConcurrentHeap {
         let timer = self.stats.begin_pause(self.live_bytes());
         self.phase = Phase::Marking;
         self.marking = true;
+        self.last_new = None;
         self.attention = true;
         self.large_black = true;
         // Marking starts here: a marker still awake from the last cycle may take the first
@@ -482,6 +492,12 @@ impl ConcurrentHeap {
         if let Some(started) = self.counters.mark_started.take() {
             self.counters.last_mark = started.elapsed();
             self.counters.mark_ns += self.counters.last_mark.as_nanos() as u64;
+        }
+        // The newest object may still be held unrooted by the mutator (this handshake may
+        // run at a store or a safepoint, not only at an allocation): black, and floating if
+        // it is garbage. Its slots refer only to marked objects, so it needs no scan.
+        if let Some(granule) = self.last_new.take() {
+            self.shared.marks.fetch_set(granule as usize);
         }
         self.pacer_end_marking();
         if self.checkmark {
@@ -556,14 +572,14 @@ impl ConcurrentHeap {
         self.phase = Phase::Idle;
         self.attention = self.stress;
         let live_bytes = self.live_bytes();
-        // The goal grows from what marking found live (`traced`), not from what the cycle
-        // allocated meanwhile (allocated black or into swept pools, so kept by this cycle
+        // The goal grows from what marking found live (`traced`: the marked objects, among
+        // them those allocated while marking that the mutator published), not from what the
+        // sweep phase allocated meanwhile (black, or into swept pools, so kept by this cycle
         // whether or not it is still reachable): counting that floating garbage as live
         // would raise the goal, lengthen the next cycle, float more, and so on. Nor does
-        // the next cycle's budget pay for it: the trigger counts from `traced`, and the
-        // bytes this cycle allocated are freed by the next one if dead (or traced by it if
-        // not). So the bytes in use peak at the goal plus one cycle's allocation.
-        let allocated = self.stats.allocated_bytes.saturating_sub(self.pacer.allocated_at_start) as usize;
+        // the next cycle's budget pay for it: the trigger counts from `traced`, and those
+        // bytes are freed by the next cycle if dead (or traced by it if not).
+        let allocated = self.stats.allocated_bytes.saturating_sub(self.pacer.allocated_at_mark_end) as usize;
         let traced = live_bytes.saturating_sub(allocated);
         self.trigger.collected(traced);
         let next = self.trigger.next();
@@ -679,6 +695,7 @@ impl ConcurrentHeap {
         let progress = self.mark_progress();
         let marker_progress = self.shared.progress();
         let pacer = &mut self.pacer;
+        pacer.allocated_at_mark_end = self.stats.allocated_bytes;
         pacer.last_work = progress.saturating_sub(pacer.progress_at_start).max(1);
         let seconds = self.counters.last_mark.as_secs_f64();
         let by_markers = marker_progress.saturating_sub(pacer.marker_progress_at_start);
@@ -879,6 +896,14 @@ impl ConcurrentHeap {
     fn colour_new_object(&mut self, granule: usize, small: bool) {
         let black = match self.phase {
             Phase::Idle => false,
+            // White: unless the mutator publishes it (a store, a root: both shade it), it dies
+            // with this cycle. Its slots can only ever refer to marked objects (values
+            // stored are shaded; moved roots are marked), so marking it later, without a
+            // scan, is always sound.
+            Phase::Marking if small => {
+                self.last_new = Some(granule as u32);
+                false
+            }
             Phase::Marking => true,
             Phase::Sweeping if small => self.pools.needs_black(granule),
             Phase::Sweeping => self.large_black,
@@ -1126,9 +1151,10 @@ impl Heap for ConcurrentHeap {
         bytes: usize,
         from_roots: usize,
     ) -> Result<ObjRef, AllocError> {
-        // The object is new: black while marking (or while its pool awaits invalidation), so
-        // moving the roots' references (all marked or to be shaded already) into it needs no
-        // barrier, and its stale slots were never references.
+        // The object is new: moving the roots' references into it needs no barrier, since
+        // while marking every root refers to a marked object (roots are marked at the initial
+        // handshake and shaded as they enter), so its slots, like every new object's, hold
+        // only marked objects; and its stale slots were never references.
         gclab_core::plain_roots_and_memory!(@move self, tag, slots, bytes, from_roots, false)
     }
 

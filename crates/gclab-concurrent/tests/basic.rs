@@ -178,3 +178,89 @@ fn dead_large_objects_are_released_in_steps() {
     assert!(counters["large_freed_max"] > 1, "several dead large objects per cycle: {counters:?}");
     assert!(heap.heap_bytes() < 16 << 20, "released: {} bytes held", heap.heap_bytes());
 }
+
+/// A heap with one marker and a rooted object, a cycle started.
+fn marking_heap() -> (ConcurrentHeap, gclab_core::ObjRef) {
+    let config = ConcurrentConfig {
+        heap: HeapConfig::default().heap_limit(64 << 20),
+        markers: 1,
+        ..ConcurrentConfig::default()
+    };
+    let mut heap = ConcurrentHeap::with_backend_config(config).unwrap();
+    let root = heap.allocate(Tag(1), 1, 0).unwrap();
+    heap.push_root(Some(root));
+    heap.start_cycle();
+    assert!(heap.is_marking());
+    (heap, root)
+}
+
+/// Runs safepoints until the cycle in progress (its final handshake, then its lazy sweep) is
+/// over.
+fn end_cycle_at_safepoints(heap: &mut ConcurrentHeap) {
+    while heap.cycle_in_progress() {
+        heap.safepoint();
+        std::thread::yield_now();
+    }
+}
+
+/// Objects are allocated white while marking: the ones the mutator never publishes (stores in
+/// a slot, puts on the roots) die with the cycle they were born in, instead of floating to the
+/// next one as black objects did.
+#[test]
+fn unpublished_objects_allocated_while_marking_die_in_that_cycle() {
+    const CHAIN: usize = 100_000;
+    let config = ConcurrentConfig {
+        heap: HeapConfig::default().heap_limit(64 << 20),
+        markers: 1,
+        ..ConcurrentConfig::default()
+    };
+    let mut heap = ConcurrentHeap::with_backend_config(config).unwrap();
+    let root = heap.allocate(Tag(1), 2, 0).unwrap();
+    heap.push_root(Some(root));
+    for _ in 0..CHAIN {
+        let node = heap.allocate(Tag(4), 1, 0).unwrap();
+        let next = heap.load(root, 0);
+        heap.store(node, 0, next);
+        heap.store(root, 0, Some(node));
+    }
+    heap.collect(CollectionKind::Full);
+    // Held markers, and a chain longer than the assists of a few slow paths can mark: marking
+    // stays in progress while the temporaries are made.
+    heap.hold_markers(true);
+    heap.start_cycle();
+    for i in 0..1000u64 {
+        let temp = heap.allocate(Tag(2), 1, 8).unwrap();
+        heap.store(temp, 0, Some(root)); // a store *into* a new object does not publish it
+        heap.data_mut(temp).copy_from_slice(&i.to_le_bytes());
+    }
+    assert!(heap.is_marking(), "marking ended while the temporaries were made");
+    let kept = heap.allocate(Tag(3), 0, 0).unwrap();
+    heap.store(root, 1, Some(kept)); // published: shaded by the barrier
+    heap.hold_markers(false);
+    end_cycle_at_safepoints(&mut heap);
+    heap.verify().unwrap();
+    // The chain, the root and `kept`: no temporary.
+    assert_eq!(heap.live_objects(), CHAIN + 2);
+    assert_eq!(heap.load(root, 1), Some(kept));
+}
+
+/// The contract lets an allocation invalidate unrooted references, and nothing else: a final
+/// handshake run at a store or a safepoint must keep the newest object, which the mutator may
+/// still hold unrooted, though it is white.
+#[test]
+fn the_newest_object_survives_a_final_handshake_at_a_store() {
+    let (mut heap, root) = marking_heap();
+    let newest = heap.allocate(Tag(2), 0, 4).unwrap();
+    heap.data_mut(newest).copy_from_slice(b"keep");
+    // Stores (of null, into the root) until one of them runs the final handshake.
+    while heap.is_marking() {
+        heap.store(root, 0, None);
+        std::thread::yield_now();
+    }
+    // `newest` is still valid and storable: the handshake marked it.
+    heap.store(root, 0, Some(newest));
+    end_cycle_at_safepoints(&mut heap);
+    heap.verify().unwrap();
+    assert_eq!(heap.data(newest), b"keep");
+    assert_eq!(heap.live_objects(), 2);
+}
