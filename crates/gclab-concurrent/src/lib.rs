@@ -28,7 +28,9 @@
 //!    - **write barrier** (snapshot-at-the-beginning): a store while marking shades the
 //!      overwritten referent (Yuasa's deletion barrier) *and* the value written; a reference
 //!      pushed on the root stack or into a handle is shaded too. Shading sets the mark bit
-//!      and appends the granule to the mutator's buffer, handed to the markers in batches
+//!      and, unless every referent of the object (of at most 16 slots) is marked already —
+//!      then it is black at once, as every object allocated while marking is when it is
+//!      published — appends the granule to the mutator's buffer, handed to the markers in batches
 //!      of 256 and at every handshake (plain pushes: a marker out of work lingers, polling,
 //!      for 20 ms before it sleeps, and only a sleeping one needs a wake-up);
 //!    - slot stores use release ordering while a cycle runs.
@@ -118,7 +120,9 @@
 //! # Pacing
 //!
 //! The trigger's goal is `max(initial_trigger, traced × growth_factor)` bytes, `traced` being
-//! what the last marking found live (objects allocated during the sweep are kept by it whether
+//! what the last marking found live: the objects it scanned, at the live objects' mean size
+//! (objects published while marking are marked without a scan and mostly die soon; objects
+//! allocated during the sweep are kept by it whether
 //! or not they are still reachable: they do not raise the goal, and the next cycle's budget
 //! does not pay for them; those allocated during marking die with the cycle unless
 //! published, so the bytes in use peak at about the goal). Marking starts when the bytes counted since reach `goal − headroom`, the
