@@ -843,7 +843,8 @@ impl ConcurrentHeap {
     }
 
     /// Wakes the markers a little ahead of the pacer's start (when, at the allocation rate
-    /// of the last cycle, about [`PREWAKE`] of allocation is left before it), so that the
+    /// of the last cycle, about [`PREWAKE`] of allocation is left before it, or 1/16 of the
+    /// bytes to the start), so that the
     /// initial handshake finds them lingering (see `marker::linger`) and hands them the roots
     /// with plain pushes. The wake-up, a system call that on a 2-core VM sometimes cost the
     /// mutator a millisecond, is then done at this allocation slow path, outside the
@@ -853,8 +854,10 @@ impl ConcurrentHeap {
         if self.prewoken || self.pacer.alloc_rate <= 0.0 {
             return;
         }
-        let left = self.start_at.saturating_sub(self.trigger.used()) as f64;
-        if left <= self.pacer.alloc_rate * PREWAKE.as_secs_f64() {
+        // Or within 1/16 of the start: one large object can take the allocation past both
+        // the window and the start at once (the `large` workload's arrays of up to 8 MB).
+        let left = self.start_at.saturating_sub(self.trigger.used());
+        if left as f64 <= self.pacer.alloc_rate * PREWAKE.as_secs_f64() || left <= self.start_at / 16 {
             self.prewoken = true;
             self.counters.prewakes += 1;
             self.shared.wake();
