@@ -50,7 +50,7 @@ fn jitter(args: &JitterArgs) -> ExitCode {
     let probe = Jitter::probe(Duration::from_secs_f64(args.seconds), Duration::from_micros(args.threshold_us));
     println!("{}.", probe.summary());
     let mut longest = probe.gaps.clone();
-    longest.sort_by(|a, b| b.wall.cmp(&a.wall));
+    longest.sort_by_key(|gap| std::cmp::Reverse(gap.wall));
     for gap in longest.iter().take(args.longest) {
         println!(
             "  at {:>8.1} ms: {:>8.3} ms ({})",

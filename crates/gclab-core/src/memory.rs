@@ -488,6 +488,21 @@ fn foreign_memory(space: &str, heap_id: u16) -> ! {
     panic!("a {space} was handed the memory of another heap (heap {heap_id})")
 }
 
+/// Hints the processor to start loading the cache line at `addr` into its caches, for a read
+/// soon. Never faults and changes nothing observable, whatever the address (even one outside
+/// any allocation): safe to call with any pointer. A no-op off x86-64 and under Miri.
+#[inline(always)]
+pub fn prefetch_read(addr: *const u8) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    // SAFETY: a prefetch is only a hint: it reads nothing architecturally and never faults.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(addr.cast::<i8>());
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    let _ = addr;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,19 +550,4 @@ mod tests {
         assert!(m.resolve(b).is_ok());
         assert!(matches!(m.resolve(a), Err(RefError::Reused { .. })));
     }
-}
-
-/// Hints the processor to start loading the cache line at `addr` into its caches, for a read
-/// soon. Never faults and changes nothing observable, whatever the address (even one outside
-/// any allocation): safe to call with any pointer. A no-op off x86-64 and under Miri.
-#[inline(always)]
-pub fn prefetch_read(addr: *const u8) {
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: a prefetch is only a hint: it reads nothing architecturally and never faults.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>(addr.cast::<i8>());
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    let _ = addr;
 }
