@@ -179,18 +179,16 @@ fn dead_large_objects_are_released_in_steps() {
     assert!(heap.heap_bytes() < 16 << 20, "released: {} bytes held", heap.heap_bytes());
 }
 
-/// A heap with one marker and a rooted object, a cycle started.
-fn marking_heap() -> (ConcurrentHeap, gclab_core::ObjRef) {
+/// A heap with one marker and a rooted object of `slots` slots.
+fn rooted_heap(slots: usize) -> (ConcurrentHeap, gclab_core::ObjRef) {
     let config = ConcurrentConfig {
         heap: HeapConfig::default().heap_limit(64 << 20),
         markers: 1,
         ..ConcurrentConfig::default()
     };
     let mut heap = ConcurrentHeap::with_backend_config(config).unwrap();
-    let root = heap.allocate(Tag(1), 1, 0).unwrap();
+    let root = heap.allocate(Tag(1), slots, 0).unwrap();
     heap.push_root(Some(root));
-    heap.start_cycle();
-    assert!(heap.is_marking());
     (heap, root)
 }
 
@@ -209,14 +207,7 @@ fn end_cycle_at_safepoints(heap: &mut ConcurrentHeap) {
 #[test]
 fn unpublished_objects_allocated_while_marking_die_in_that_cycle() {
     const CHAIN: usize = 100_000;
-    let config = ConcurrentConfig {
-        heap: HeapConfig::default().heap_limit(64 << 20),
-        markers: 1,
-        ..ConcurrentConfig::default()
-    };
-    let mut heap = ConcurrentHeap::with_backend_config(config).unwrap();
-    let root = heap.allocate(Tag(1), 2, 0).unwrap();
-    heap.push_root(Some(root));
+    let (mut heap, root) = rooted_heap(2);
     for _ in 0..CHAIN {
         let node = heap.allocate(Tag(4), 1, 0).unwrap();
         let next = heap.load(root, 0);
@@ -249,7 +240,9 @@ fn unpublished_objects_allocated_while_marking_die_in_that_cycle() {
 /// still hold unrooted, though it is white.
 #[test]
 fn the_newest_object_survives_a_final_handshake_at_a_store() {
-    let (mut heap, root) = marking_heap();
+    let (mut heap, root) = rooted_heap(1);
+    heap.start_cycle();
+    assert!(heap.is_marking());
     let newest = heap.allocate(Tag(2), 0, 4).unwrap();
     heap.data_mut(newest).copy_from_slice(b"keep");
     // Stores (of null, into the root) until one of them runs the final handshake.
