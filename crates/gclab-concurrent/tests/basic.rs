@@ -95,8 +95,12 @@ fn assists_alone_finish_marking_when_the_markers_are_held() {
         allocations += 1;
         assert!(allocations < 10_000_000, "marking never ended: assists do not progress");
     }
-    // Then the lazy sweep, at the end of which the cycle's counters are published.
-    while heap.cycle_in_progress() {
+    // Then the lazy sweep, at the end of which the cycle's counters are published. (Not
+    // "until no cycle is in progress": with the markers held, the pacer measures them slow
+    // and starts the next cycle at once, at the first slow path after the sweep, so the
+    // loop would never see the heap idle.)
+    let cycles = heap.stats().full_collections;
+    while heap.stats().full_collections == cycles {
         heap.allocate(Tag(2), 0, 48).unwrap();
     }
     heap.hold_markers(false);
@@ -193,9 +197,10 @@ fn rooted_heap(slots: usize) -> (ConcurrentHeap, gclab_core::ObjRef) {
 }
 
 /// Runs safepoints until the cycle in progress (its final handshake, then its lazy sweep) is
-/// over.
+/// over (counted, as a safepoint may start the next one).
 fn end_cycle_at_safepoints(heap: &mut ConcurrentHeap) {
-    while heap.cycle_in_progress() {
+    let cycles = heap.stats().full_collections;
+    while heap.stats().full_collections == cycles {
         heap.safepoint();
         std::thread::yield_now();
     }
