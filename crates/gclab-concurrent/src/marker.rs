@@ -292,19 +292,12 @@ impl Shared {
         }
     }
 
-    /// The next grey object to scan: the top of `stack` goes into the prefetch `window` and
-    /// the window's oldest entry comes out once it is full; with the stack empty, the window
-    /// drains. `None` when both are empty.
+    /// The next grey object to scan, through the prefetch `window`
+    /// ([`PrefetchWindow::next_from`]). `None` when the stack and the window are empty.
     #[inline(always)]
     fn next_to_scan(&self, stack: &mut Vec<u32>, window: &mut PrefetchWindow) -> Option<u32> {
-        while let Some(g) = stack.pop() {
-            // A hint only (never faults); `wrapping_add` as the address is not dereferenced.
-            prefetch_read(self.base.0.wrapping_add(g as usize * GRANULE));
-            if let Some(oldest) = window.push(g) {
-                return Some(oldest);
-            }
-        }
-        window.pop()
+        // A hint only (never faults); `wrapping_add` as the address is not dereferenced.
+        window.next_from(stack, |g| prefetch_read(self.base.0.wrapping_add(g as usize * GRANULE)))
     }
 
     /// The mutator helps marking (when it must wait for marking to end: a full collection,
@@ -315,8 +308,8 @@ impl Shared {
     pub(crate) fn assist(&self, stack: &mut Vec<u32>) -> u64 {
         self.go_busy();
         let mut scanned = 0;
+        let mut window = PrefetchWindow::new();
         loop {
-            let mut window = PrefetchWindow::new();
             while let Some(g) = self.next_to_scan(stack, &mut window) {
                 // SAFETY: as in `drain`: only grey work is ever on a stack or in a window.
                 unsafe { self.scan(g, stack) };
@@ -350,11 +343,7 @@ impl Shared {
         let mut window = PrefetchWindow::new();
         let (mut work, mut next_check) = (0, 64);
         while scanned < max_objects {
-            let next = match self.next_to_scan(stack, &mut window) {
-                Some(g) => Some(g),
-                None => self.steal_any(),
-            };
-            let Some(g) = next else { break };
+            let Some(g) = self.next_to_scan(stack, &mut window).or_else(|| self.steal_any()) else { break };
             // SAFETY: as in `drain`: only grey work is ever on a stack, in a window, a deque
             // or the injector, and grey work is an allocated object start.
             let slots = unsafe { self.slots_of(g) };

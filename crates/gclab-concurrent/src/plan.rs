@@ -173,8 +173,6 @@ struct Pacer {
     progress_at_start: u64,
     /// Markers' progress when this marking started.
     marker_progress_at_start: u64,
-    /// `stats.allocated_bytes` when this cycle started.
-    allocated_at_start: u64,
     /// `stats.allocated_bytes` when this cycle's marking ended.
     allocated_at_mark_end: u64,
     /// Objects the last marking scanned (markers and mutator).
@@ -303,7 +301,6 @@ impl ConcurrentHeap {
                 work_expected: 0,
                 progress_at_start: 0,
                 marker_progress_at_start: 0,
-                allocated_at_start: 0,
                 allocated_at_mark_end: 0,
                 last_work: 0,
                 marker_rate: 0.0,
@@ -689,7 +686,6 @@ impl ConcurrentHeap {
         pacer.work_expected = if pacer.last_work > 0 { pacer.last_work } else { self.pools.live_objects() as u64 + 1 };
         pacer.progress_at_start = progress;
         pacer.marker_progress_at_start = self.shared.progress();
-        pacer.allocated_at_start = self.stats.allocated_bytes;
         // Over a whole cycle (from the last initial handshake), marking and sweeping
         // included: measured from the end of marking only, the rate swung with the length of
         // the gap (the sweep's increments slow allocation down), and so did the start.

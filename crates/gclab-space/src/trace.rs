@@ -48,6 +48,21 @@ impl PrefetchWindow {
         (oldest != EMPTY).then_some(oldest as u32)
     }
 
+    /// The next object a marking loop scans: the top of `work` goes into the window (after
+    /// `prefetch` is called with it) and the window's oldest entry comes out once it is full;
+    /// with `work` empty, the window drains. `None` when both are empty. Every marking loop
+    /// pops its work list through this.
+    #[inline(always)]
+    pub fn next_from(&mut self, work: &mut Vec<u32>, prefetch: impl Fn(u32)) -> Option<u32> {
+        while let Some(granule) = work.pop() {
+            prefetch(granule);
+            if let Some(oldest) = self.push(granule) {
+                return Some(oldest);
+            }
+        }
+        self.pop()
+    }
+
     /// Takes the oldest entry (when the work list is empty).
     #[inline]
     pub fn pop(&mut self) -> Option<u32> {
@@ -100,18 +115,7 @@ pub unsafe fn mark_transitive(memory: &ObjectMemory, marks: &SideBitmap, work: &
     );
     let mut scanned = 0;
     let mut window = PrefetchWindow::new();
-    loop {
-        let granule = if let Some(granule) = work.pop() {
-            memory.prefetch(granule as usize);
-            match window.push(granule) {
-                Some(oldest) => oldest,
-                None => continue,
-            }
-        } else if let Some(oldest) = window.pop() {
-            oldest
-        } else {
-            break;
-        };
+    while let Some(granule) = window.next_from(work, |g| memory.prefetch(g as usize)) {
         scanned += 1;
         // SAFETY: the caller guarantees that work-list granules are object starts.
         let object = unsafe { memory.object(granule as usize) };
